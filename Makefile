@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+PY ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint bench clean
+
+$(STAMP): pyproject.toml .python-version
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m sim.browser --install
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Set up, then run the default experiment (seed_baseline) and print its headline table.
+run: $(STAMP)
+	$(BIN)/python -m sim $(ARGS)
+
+## Set up, then run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks notebooks
+	$(BIN)/ruff format --check sim tests benchmarks notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache
