@@ -1,0 +1,1 @@
+"""Escalation-risk agent-based simulation."""

@@ -1,0 +1,209 @@
+"""Ceasefire rules: when a mediator's attempt succeeds, and when a ceasefire ends.
+
+Each rule is a frozen dataclass whose fields are its parameters, with two methods:
+``agree(talks, u) -> bool`` (does today's attempt produce a ceasefire?) and
+``ends(status, u) -> bool`` (does the ceasefire end today?). ``talks`` is a
+:class:`~sim.rules.inputs.TalksInputs`, ``status`` a :class:`~sim.rules.inputs.CeasefireStatus`,
+``u`` uniforms on [0, 1) of shape (R,). What counts as a violation (a state acting above the
+ceasefire cap) is decided by the model; the rule decides what a violation does. A user's own rule
+is any importable class with the same two methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from sim.rules.inputs import CeasefireStatus, TalksInputs
+from sim.rules.retaliation import _check_probability
+
+
+@dataclass(frozen=True)
+class NoCeasefire:
+    """No ceasefire is ever agreed (and one in force at the start ends on the first day)."""
+
+    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's attempt succeeds: never."""
+        return np.zeros(u.shape, dtype=bool)
+
+    def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's ceasefire ends today: always."""
+        return np.ones(u.shape, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Mediated:
+    """Agreement is likelier with mediator leverage, trust and the parties' costs; violations risk it.
+
+    An attempt succeeds with probability ``expit(intercept + leverage_weight * leverage +
+    trust_weight * trust + cost_weight * cost)``; each violation ends the ceasefire with
+    probability `break_per_violation`, independently.
+
+    Parameters
+    ----------
+    intercept : float
+        Log-odds of agreement with no leverage, trust or cost.
+    leverage_weight, trust_weight, cost_weight : float
+        Log-odds per unit of leverage (0..1), trust (0..1) and summed war weariness, >= 0.
+    break_per_violation : float
+        Chance that one violation ends the ceasefire, in [0, 1].
+    """
+
+    intercept: float = -3.0
+    leverage_weight: float = 2.0
+    trust_weight: float = 2.0
+    cost_weight: float = 1.0
+    break_per_violation: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name in ("leverage_weight", "trust_weight", "cost_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        _check_probability("break_per_violation", self.break_per_violation)
+
+    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's attempt succeeds; arrays have shape (R,)."""
+        log_odds = (
+            self.intercept
+            + self.leverage_weight * talks.leverage
+            + self.trust_weight * talks.trust
+            + self.cost_weight * talks.cost
+        )
+        return u < expit(log_odds)
+
+    def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
+        survives = (1.0 - self.break_per_violation) ** status.violations
+        return u >= survives
+
+
+@dataclass(frozen=True)
+class GrimTrigger:
+    """The first violation ends the ceasefire.
+
+    Parameters
+    ----------
+    p_agree : float
+        Chance that a mediator's attempt produces a ceasefire, in [0, 1].
+    """
+
+    p_agree: float = 0.3
+
+    def __post_init__(self) -> None:
+        _check_probability("p_agree", self.p_agree)
+
+    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's attempt succeeds; arrays have shape (R,)."""
+        return u < self.p_agree
+
+    def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
+        return status.violations > 0
+
+
+@dataclass(frozen=True)
+class Forgiving:
+    """Tolerate up to `tolerance` violations within any `window` days; one more ends it.
+
+    Parameters
+    ----------
+    p_agree : float
+        Chance that a mediator's attempt produces a ceasefire, in [0, 1].
+    tolerance : int
+        Violations tolerated within the window, >= 0 (0 is the grim trigger).
+    window : int
+        Length of the window in days, 1..365.
+    """
+
+    p_agree: float = 0.3
+    tolerance: int = 2
+    window: int = 30
+
+    def __post_init__(self) -> None:
+        _check_probability("p_agree", self.p_agree)
+        if self.tolerance < 0:
+            raise ValueError(f"tolerance must be >= 0, got {self.tolerance}")
+        if not 1 <= self.window <= 365:
+            raise ValueError(f"window must be between 1 and 365 days, got {self.window}")
+
+    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's attempt succeeds; arrays have shape (R,)."""
+        return u < self.p_agree
+
+    def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
+        return status.violations_within(self.window) > self.tolerance
+
+
+@dataclass(frozen=True)
+class FixedDuration:
+    """Last `duration` days, then expire unless renewed (violations do not end it).
+
+    Parameters
+    ----------
+    p_agree : float
+        Chance that a mediator's attempt produces a ceasefire, in [0, 1].
+    duration : int
+        Days the ceasefire runs before it must be renewed, >= 1.
+    p_renew : float
+        Chance that it is renewed for another `duration` days when it expires, in [0, 1].
+    """
+
+    p_agree: float = 0.3
+    duration: int = 30
+    p_renew: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check_probability("p_agree", self.p_agree)
+        _check_probability("p_renew", self.p_renew)
+        if self.duration < 1:
+            raise ValueError(f"duration must be >= 1 day, got {self.duration}")
+
+    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's attempt succeeds; arrays have shape (R,)."""
+        return u < self.p_agree
+
+    def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
+        expires = (status.days_in > 0) & (status.days_in % self.duration == 0)
+        return expires & (u >= self.p_renew)
+
+
+@dataclass(frozen=True)
+class ConstantProbability:
+    """Agree and break with fixed daily probabilities, whatever happens (exact validation).
+
+    Parameters
+    ----------
+    p_agree : float
+        Chance that a mediator's attempt produces a ceasefire, in [0, 1].
+    p_break : float
+        Chance per day that a ceasefire in force ends, in [0, 1].
+    """
+
+    p_agree: float = 0.3
+    p_break: float = 0.05
+
+    def __post_init__(self) -> None:
+        _check_probability("p_agree", self.p_agree)
+        _check_probability("p_break", self.p_break)
+
+    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's attempt succeeds; arrays have shape (R,)."""
+        return u < self.p_agree
+
+    def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
+        """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
+        return u < self.p_break
+
+
+CEASEFIRE_RULES: dict[str, type] = {
+    "none": NoCeasefire,
+    "mediated": Mediated,
+    "grim_trigger": GrimTrigger,
+    "forgiving": Forgiving,
+    "fixed_duration": FixedDuration,
+    "constant_probability": ConstantProbability,
+}

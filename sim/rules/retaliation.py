@@ -1,0 +1,215 @@
+"""Retaliation rules: how a state chooses its rung toward an opponent each day.
+
+Each rule is a frozen dataclass whose fields are its parameters, with one method
+``decide(inputs, u) -> rung``. ``inputs`` is a :class:`~sim.rules.inputs.DecisionInputs` and ``u``
+an array of uniforms on [0, 1), both of shape (R,); the result is the rung of the state's action in
+each replication (0 = no action). Rules never loop over replications and never draw random numbers.
+A user's own rule is any importable class with the same ``decide``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from sim.rules.inputs import MAX_RUNG, DecisionInputs
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value}")
+
+
+def _answer(acts: np.ndarray, rung: np.ndarray) -> np.ndarray:
+    return np.where(acts, rung, 0).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class NoRetaliation:
+    """Never act: the state absorbs every provocation."""
+
+    def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        """Rung chosen in each replication: always 0."""
+        return np.zeros(u.shape, dtype=np.int8)
+
+
+@dataclass(frozen=True)
+class TitForTat:
+    """Answer at the rung received.
+
+    Parameters
+    ----------
+    p_act : float
+        Chance of answering on a day with an unanswered provocation, in [0, 1].
+    """
+
+    p_act: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_probability("p_act", self.p_act)
+
+    def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        """Rung chosen in each replication; arrays have shape (R,)."""
+        return _answer((inputs.received > 0) & (u < self.p_act), inputs.received)
+
+
+@dataclass(frozen=True)
+class Graduated:
+    """Answer one rung above the rung received (capped at war).
+
+    Parameters
+    ----------
+    p_act : float
+        Chance of answering on a day with an unanswered provocation, in [0, 1].
+    """
+
+    p_act: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_probability("p_act", self.p_act)
+
+    def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        """Rung chosen in each replication; arrays have shape (R,)."""
+        acts = (inputs.received > 0) & (u < self.p_act)
+        return _answer(acts, np.minimum(inputs.received + 1, MAX_RUNG))
+
+
+@dataclass(frozen=True)
+class Proportional:
+    """Answer at a rung scaled by the harm suffered: one rung per `deaths_per_rung` deaths.
+
+    Parameters
+    ----------
+    deaths_per_rung : float
+        Deaths attributed to the opponent that justify each rung of response, > 0.
+    p_act : float
+        Chance of answering on a day with an unanswered provocation, in [0, 1].
+
+    Notes
+    -----
+    The response rung is ``clip(ceil(harm / deaths_per_rung), 1, 5)``: a provocation without
+    deaths is answered at rung 1 (diplomatic protest).
+    """
+
+    deaths_per_rung: float = 10.0
+    p_act: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.deaths_per_rung <= 0:
+            raise ValueError(f"deaths_per_rung must be > 0, got {self.deaths_per_rung}")
+        _check_probability("p_act", self.p_act)
+
+    def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        """Rung chosen in each replication; arrays have shape (R,)."""
+        scaled = np.clip(np.ceil(inputs.harm / self.deaths_per_rung), 1, MAX_RUNG)
+        return _answer((inputs.received > 0) & (u < self.p_act), scaled)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Answer at the rung received, once domestic pressure passes `level`.
+
+    Parameters
+    ----------
+    level : float
+        Domestic pressure above which the state may act, >= 0.
+    p_act : float
+        Chance of acting on a day when it may, in [0, 1].
+    """
+
+    level: float = 1.0
+    p_act: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.level < 0:
+            raise ValueError(f"level must be >= 0, got {self.level}")
+        _check_probability("p_act", self.p_act)
+
+    def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        """Rung chosen in each replication; arrays have shape (R,)."""
+        acts = (inputs.pressure > self.level) & (inputs.received > 0) & (u < self.p_act)
+        return _answer(acts, inputs.received)
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """Act with a probability that is logistic in pressure, grievance, resolve and restraint.
+
+    The chance of acting is ``expit(intercept + pressure_weight * pressure + grievance_weight *
+    grievance + resolve_weight * resolve - restraint_weight * restraint - weariness_weight *
+    weariness)``; an acting state answers at ``min(max(received, 1) + step, 5)``.
+
+    Parameters
+    ----------
+    intercept : float
+        Log-odds of acting with every input at zero.
+    pressure_weight, grievance_weight, resolve_weight, restraint_weight, weariness_weight : float
+        Log-odds per unit of each input, >= 0 (signs are fixed by the formula).
+    step : int
+        Rungs above the provocation (or above rung 1 without one), 0 or 1.
+    """
+
+    intercept: float = -4.0
+    pressure_weight: float = 1.0
+    grievance_weight: float = 0.5
+    resolve_weight: float = 1.0
+    restraint_weight: float = 1.0
+    weariness_weight: float = 1.0
+    step: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("pressure_weight", "grievance_weight", "resolve_weight",
+                     "restraint_weight", "weariness_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.step not in (0, 1):
+            raise ValueError(f"step must be 0 or 1, got {self.step}")
+
+    def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        """Rung chosen in each replication; arrays have shape (R,)."""
+        log_odds = (
+            self.intercept
+            + self.pressure_weight * inputs.pressure
+            + self.grievance_weight * inputs.grievance
+            + self.resolve_weight * inputs.resolve
+            - self.restraint_weight * inputs.restraint
+            - self.weariness_weight * inputs.weariness
+        )
+        response = np.minimum(np.maximum(inputs.received, 1) + self.step, MAX_RUNG)
+        return _answer(u < expit(log_odds), response)
+
+
+@dataclass(frozen=True)
+class ConstantProbability:
+    """Escalate one rung above the pair's current rung with a fixed daily probability.
+
+    Used for exact validation: with every state on this rule the ladder is a Markov chain whose
+    finite-horizon probabilities :mod:`sim.validation` computes exactly.
+
+    Parameters
+    ----------
+    p_escalate : float
+        Chance per day of acting at ``min(rung + 1, 5)``, in [0, 1].
+    """
+
+    p_escalate: float = 0.05
+
+    def __post_init__(self) -> None:
+        _check_probability("p_escalate", self.p_escalate)
+
+    def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        """Rung chosen in each replication; arrays have shape (R,)."""
+        return _answer(u < self.p_escalate, np.minimum(inputs.rung + 1, MAX_RUNG))
+
+
+RETALIATION_RULES: dict[str, type] = {
+    "none": NoRetaliation,
+    "tit_for_tat": TitForTat,
+    "graduated": Graduated,
+    "proportional": Proportional,
+    "threshold": Threshold,
+    "logistic": Logistic,
+    "constant_probability": ConstantProbability,
+}

@@ -1,0 +1,331 @@
+"""The seed timeline and militant tempo tables, loaded and checked.
+
+`load_events` reads ``seeds/pak_afg_events.csv`` (one row per dated event up to the as-of date) and
+`load_tempo` reads ``seeds/militant_tempo.csv`` (annual attack and death counts by source). Both
+check every row and raise one `TimelineError` that names the file, the row and the field of each
+bad row. ``seeds/README.md`` is the data dictionary.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import did_you_mean
+from sim.paths import SEEDS_DIR
+
+__all__ = [
+    "ACTORS",
+    "AS_OF",
+    "EVENT_COLUMNS",
+    "KILLED_GROUPS",
+    "KINDS",
+    "TEMPO_COLUMNS",
+    "TEMPO_SCOPES",
+    "TimelineError",
+    "load_events",
+    "load_tempo",
+]
+
+AS_OF = datetime.date(2026, 2, 22)
+"""The scenario's as-of date: no event after it is data (later events are a held-out check)."""
+
+ACTORS = (
+    "pakistan",
+    "afghanistan",
+    "ttp",
+    "iskp",
+    "jua",
+    "militants",
+    "qatar",
+    "turkiye",
+    "usa",
+)
+"""Valid `actor` and `target` ids: states, militant groups (``militants`` = unattributed), mediators."""
+
+KINDS = ("attack", "strike", "clash", "ceasefire", "talks", "agreement", "closure", "statement")
+"""Valid event kinds."""
+
+KILLED_GROUPS = ("military", "civilian", "militant", "mixed")
+"""Valid `killed_group` values (blank when the sources do not say)."""
+
+TEMPO_SCOPES = ("pakistan", "khyber_pakhtunkhwa", "balochistan", "pakistan_ttp")
+"""Valid tempo scopes: nationwide, one province, or attacks by the TTP in Pakistan."""
+
+EVENT_COLUMNS = (
+    "date",
+    "end_date",
+    "actor",
+    "target",
+    "kind",
+    "place",
+    "killed_low",
+    "killed_best",
+    "killed_high",
+    "killed_group",
+    "injured",
+    "source",
+    "note",
+)
+TEMPO_COLUMNS = (
+    "source",
+    "year",
+    "scope",
+    "attacks",
+    "killed",
+    "killed_security",
+    "killed_civilian",
+    "killed_militant",
+    "injured",
+    "note",
+)
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_KILLED = ("killed_low", "killed_best", "killed_high")
+_TEMPO_COUNTS = TEMPO_COLUMNS[3:9]
+
+
+class TimelineError(ValueError):
+    """Bad seed data: one line per bad row, naming the file, the row and the field.
+
+    Parameters
+    ----------
+    problems : sequence of str
+        One message per bad row (or one for the whole file), each already naming file, row, field.
+    """
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class _RowError(Exception):
+    """The first problem found in one row: the field and what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def load_events(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and check the event timeline.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with the columns of `EVENT_COLUMNS`; default ``seeds/pak_afg_events.csv``.
+
+    Returns
+    -------
+    DataFrame
+        One row per event in file order. `date` and `end_date` are ``datetime64`` (`end_date` is
+        NaT for one-day events); the killed columns and `injured` are nullable ``Int64`` (NA when
+        unknown); `killed_group` is NaN when not stated; the other columns are strings.
+        ``attrs["path"]`` holds the file read.
+
+    Raises
+    ------
+    TimelineError
+        If a column is missing, or for each bad row (its first problem only): an unknown actor,
+        target, kind or killed group, an unparseable date, a date after `AS_OF`, a date before the
+        previous row's, an end date before the date, a negative or non-integer count,
+        ``killed_low > killed_best`` or ``killed_best > killed_high``, or a missing source.
+
+    Notes
+    -----
+    Rows are numbered as a spreadsheet user counts data rows: the first row under the header is
+    data row 1. Messages also give the line of the file (the header is line 1).
+
+    Examples
+    --------
+    >>> events = load_events()
+    >>> events.loc[events["kind"] == "strike", ["date", "actor", "target"]].shape[1]
+    3
+    """
+    path = Path(path) if path is not None else SEEDS_DIR / "pak_afg_events.csv"
+    previous: datetime.date | None = None
+
+    def check(row: dict[str, str]) -> None:
+        nonlocal previous
+        date, last, previous = _date(row, "date"), previous, None
+        if last is not None and date < last:
+            raise _RowError("date", f"{date} is before the previous row's {last}; keep date order")
+        previous = date
+        end = _date(row, "end_date", required=False)
+        if end is not None and end < date:
+            raise _RowError("end_date", f"{end} is before the event's date {date}")
+        for field in ("actor", "target"):
+            _choice(row, field, ACTORS)
+        _choice(row, "kind", KINDS)
+        killed = {field: _count(row, field) for field in (*_KILLED, "injured")}
+        _ordered(killed)
+        _choice(row, "killed_group", KILLED_GROUPS, required=False)
+        _required(row, "source")
+
+    frame = _read(path, EVENT_COLUMNS, check)
+    for field in ("date", "end_date"):
+        frame[field] = pd.to_datetime(frame[field].replace("", None), format="%Y-%m-%d")
+    for field in (*_KILLED, "injured"):
+        frame[field] = _integers(frame[field])
+    frame["killed_group"] = frame["killed_group"].where(frame["killed_group"] != "")
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def load_tempo(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and check the annual militant attack tempo table.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with the columns of `TEMPO_COLUMNS`; default ``seeds/militant_tempo.csv``.
+
+    Returns
+    -------
+    DataFrame
+        One row per (source, year, scope): `year` is ``int64``, the counts are nullable ``Int64``
+        (NA when the source gives no figure), the other columns are strings.
+        ``attrs["path"]`` holds the file read.
+
+    Raises
+    ------
+    TimelineError
+        If a column is missing, or for each bad row (its first problem only): a missing source, a
+        year that is not a complete calendar year before `AS_OF`, an unknown scope, a negative or
+        non-integer count, deaths by group that add up to more than `killed`, or a repeated
+        (source, year, scope).
+
+    Notes
+    -----
+    Rows are numbered as in `load_events` (first row under the header = data row 1).
+
+    Examples
+    --------
+    >>> tempo = load_tempo()
+    >>> int(tempo.query("source == 'PIPS' and year == 2025 and scope == 'pakistan'")["attacks"].iloc[0])
+    699
+    """
+    path = Path(path) if path is not None else SEEDS_DIR / "militant_tempo.csv"
+    seen: set[tuple[str, str, str]] = set()
+
+    def check(row: dict[str, str]) -> None:
+        _required(row, "source")
+        year = row["year"].strip()
+        if not year.isdigit() or not 1970 <= int(year) < AS_OF.year:
+            raise _RowError(
+                "year", f"{year!r} is not a complete calendar year from 1970 to {AS_OF.year - 1}"
+            )
+        _choice(row, "scope", TEMPO_SCOPES)
+        counts = {field: _count(row, field) for field in _TEMPO_COUNTS}
+        parts = [counts[f] for f in ("killed_security", "killed_civilian", "killed_militant")]
+        if counts["killed"] is not None and sum(p or 0 for p in parts) > counts["killed"]:
+            raise _RowError("killed", f"deaths by group add up to more than {counts['killed']}")
+        key = (row["source"].strip(), year, row["scope"].strip())
+        if key in seen:
+            raise _RowError("scope", f"repeats source {key[0]!r}, year {year}, scope {key[2]!r}")
+        seen.add(key)
+
+    frame = _read(path, TEMPO_COLUMNS, check)
+    frame["year"] = frame["year"].astype("int64")
+    for field in _TEMPO_COUNTS:
+        frame[field] = _integers(frame[field])
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def _read(
+    path: Path, columns: Sequence[str], check: Callable[[dict[str, str]], None]
+) -> pd.DataFrame:
+    """All rows of `path` as strings, after `check` has seen each one; raises one TimelineError."""
+    problems: list[str] = []
+    records: list[dict[str, str]] = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
+        missing = [name for name in columns if name not in header]
+        if missing:
+            raise TimelineError(
+                [f"{path}: header lacks column(s) {', '.join(missing)}; expected {', '.join(columns)}"]
+            )
+        number = 0
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            number += 1
+            where = f"{path}: data row {number} (line {reader.line_num})"
+            if len(values) != len(header):
+                problems.append(f"{where}: has {len(values)} fields, the header has {len(header)}")
+                continue
+            row = dict(zip(header, values, strict=True))
+            try:
+                check(row)
+            except _RowError as error:
+                problems.append(f"{where}, field '{error.field}': {error.message}")
+            records.append({name: row[name].strip() for name in columns})
+    if problems:
+        raise TimelineError(problems)
+    return pd.DataFrame.from_records(records, columns=list(columns))
+
+
+def _required(row: dict[str, str], field: str) -> str:
+    value = row[field].strip()
+    if not value:
+        raise _RowError(field, "is missing; every row needs one")
+    return value
+
+
+def _date(row: dict[str, str], field: str, *, required: bool = True) -> datetime.date | None:
+    text = row[field].strip()
+    if not text and not required:
+        return None
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
+        value = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise _RowError(field, f"{text!r} is not a date in ISO form YYYY-MM-DD") from None
+    if value > AS_OF:
+        raise _RowError(field, f"{value} is after the as-of date {AS_OF}; later events are held out")
+    return value
+
+
+def _choice(row: dict[str, str], field: str, valid: Sequence[str], *, required: bool = True) -> None:
+    value = row[field].strip()
+    if not value and not required:
+        return
+    if value not in valid:
+        raise _RowError(field, f"unknown {field} {value!r}; {did_you_mean(value, valid)}")
+
+
+def _count(row: dict[str, str], field: str) -> int | None:
+    text = row[field].strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise _RowError(field, f"{text!r} is not a whole number (leave blank if unknown)") from None
+    if value < 0:
+        raise _RowError(field, f"negative count {value}")
+    return value
+
+
+def _ordered(killed: dict[str, int | None]) -> None:
+    low, best, high = (killed[field] for field in _KILLED)
+    for (a, va), (b, vb) in (
+        (("killed_low", low), ("killed_best", best)),
+        (("killed_best", best), ("killed_high", high)),
+        (("killed_low", low), ("killed_high", high)),
+    ):
+        if va is not None and vb is not None and va > vb:
+            raise _RowError(a, f"{a} = {va} is above {b} = {vb}; need low <= best <= high")
+
+
+def _integers(column: pd.Series) -> pd.Series:
+    return pd.to_numeric(column.replace("", None)).astype("Int64")
