@@ -10,7 +10,6 @@ $(STAMP): pyproject.toml .python-version
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	$(BIN)/python -m sim.browser --install
 	touch $(STAMP)
 
 setup: $(STAMP)
