@@ -470,7 +470,9 @@ def survival(outcomes: pd.DataFrame, rung: int, confidence: float = 0.95) -> Sur
     sf = stats.ecdf(data).sf
     with warnings.catch_warnings():
         # Where S = 0 the log-log formula takes log(0); SciPy warns and returns NaN, which we keep.
-        pass
+        warnings.filterwarnings(
+            "ignore", message="The confidence interval is undefined", category=RuntimeWarning
+        )
         ci = sf.confidence_interval(confidence, method="log-log")
     return SurvivalResult(
         days=days,
