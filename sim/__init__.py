@@ -1,1 +1,24 @@
-"""Escalation-risk agent-based simulation."""
+"""sim: an escalation-risk agent-based simulation, vectorised over Monte Carlo replications.
+
+Results explore scenarios; they are not forecasts.
+"""
+
+from sim.errors import ConfigError
+from sim.model import EscalationModel
+from sim.montecarlo import SimulationResult, simulate
+from sim.rules import build_rule
+from sim.scenario import RUNG_NAMES, Scenario, load_scenario, scenario_from_dict
+from sim.validation import exact_escalation
+
+__all__ = [
+    "RUNG_NAMES",
+    "ConfigError",
+    "EscalationModel",
+    "Scenario",
+    "SimulationResult",
+    "build_rule",
+    "exact_escalation",
+    "load_scenario",
+    "scenario_from_dict",
+    "simulate",
+]
