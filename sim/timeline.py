@@ -46,7 +46,7 @@ ACTORS = (
     "turkiye",
     "usa",
 )
-"""Valid `actor` and `target` ids: states, militant groups (``militants`` = unattributed), mediators."""
+"""Valid `actor` and `target` ids: states, militant groups (militants = unattributed), mediators."""
 
 KINDS = ("attack", "strike", "clash", "ceasefire", "talks", "agreement", "closure", "statement")
 """Valid event kinds."""
@@ -153,10 +153,10 @@ def load_events(path: str | Path | None = None) -> pd.DataFrame:
 
     def check(row: dict[str, str]) -> None:
         nonlocal previous
-        date, last, previous = _date(row, "date"), previous, None
+        date = _date(row, "date")
+        last, previous = previous, date
         if last is not None and date < last:
             raise _RowError("date", f"{date} is before the previous row's {last}; keep date order")
-        previous = date
         end = _date(row, "end_date", required=False)
         if end is not None and end < date:
             raise _RowError("end_date", f"{end} is before the event's date {date}")
@@ -208,7 +208,8 @@ def load_tempo(path: str | Path | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> tempo = load_tempo()
-    >>> int(tempo.query("source == 'PIPS' and year == 2025 and scope == 'pakistan'")["attacks"].iloc[0])
+    >>> pips = tempo.set_index(["source", "year", "scope"]).loc[("PIPS", 2025, "pakistan")]
+    >>> int(pips["attacks"])
     699
     """
     path = Path(path) if path is not None else SEEDS_DIR / "militant_tempo.csv"
@@ -250,9 +251,8 @@ def _read(
         header = [name.strip() for name in next(reader, [])]
         missing = [name for name in columns if name not in header]
         if missing:
-            raise TimelineError(
-                [f"{path}: header lacks column(s) {', '.join(missing)}; expected {', '.join(columns)}"]
-            )
+            lacks = f"{path}: header lacks column(s) {', '.join(missing)}"
+            raise TimelineError([f"{lacks}; expected {', '.join(columns)}"])
         number = 0
         for values in reader:
             if not any(value.strip() for value in values):
@@ -291,11 +291,15 @@ def _date(row: dict[str, str], field: str, *, required: bool = True) -> datetime
     except ValueError:
         raise _RowError(field, f"{text!r} is not a date in ISO form YYYY-MM-DD") from None
     if value > AS_OF:
-        raise _RowError(field, f"{value} is after the as-of date {AS_OF}; later events are held out")
+        raise _RowError(
+            field, f"{value} is after the as-of date {AS_OF}; later events are held out"
+        )
     return value
 
 
-def _choice(row: dict[str, str], field: str, valid: Sequence[str], *, required: bool = True) -> None:
+def _choice(
+    row: dict[str, str], field: str, valid: Sequence[str], *, required: bool = True
+) -> None:
     value = row[field].strip()
     if not value and not required:
         return
