@@ -51,6 +51,12 @@ class EscalationModel(mesa.Model):
         Global index of this chunk's first replication (for the outcome table).
     record_events, record_trajectory : bool
         Keep an event log / a per-day trajectory (memory grows with R x days).
+    start : mapping of str to array, optional
+        Per-replication starting values that override the scenario's, e.g. from a replayed
+        history (:mod:`sim.history`). Keys: ``pressure.<state>``, ``weariness.<state>``,
+        ``grievance.<state>.<opponent>``, ``provocation.<state>.<opponent>``,
+        ``strength.<group>``. Each value has shape (N,); global replication g takes entry
+        ``g % N``, so the values do not depend on chunking.
 
     Examples
     --------
@@ -63,7 +69,8 @@ class EscalationModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, replications: int = 1, seed: int = 0, chunk: int = 0,
                  first_replication: int = 0, record_events: bool = False,
-                 record_trajectory: bool = False) -> None:
+                 record_trajectory: bool = False,
+                 start: dict[str, np.ndarray] | None = None) -> None:
         if replications < 1:
             raise ValueError(f"replications must be >= 1, got {replications}")
         super().__init__(rng=stream(seed, chunk, "mesa", "model"))
@@ -103,6 +110,8 @@ class EscalationModel(mesa.Model):
         self.mediators = {mid: Mediator(self, mid, spec, stream(seed, chunk, "mediator", mid))
                           for mid, spec in scenario.mediators.items()}
 
+        if start:
+            self._apply_start(start)
         self.max_rung = self.rung.max(axis=0)
         self.day_rung = np.full((MAX_RUNG + 1, R), np.nan)
         self.day_rung[: int(scenario.start_rung) + 1] = 0.0
@@ -119,6 +128,27 @@ class EscalationModel(mesa.Model):
         self._trajectory: list[dict[str, np.ndarray]] = []
         if record_trajectory:
             self._snapshot()
+
+    def _apply_start(self, start: dict[str, np.ndarray]) -> None:
+        rows = np.arange(self.first_replication, self.first_replication + self.R)
+        for key, values in start.items():
+            kind, *ids = key.split(".")
+            values = np.asarray(values)
+            picked = values[rows % len(values)]
+            try:
+                if kind in ("pressure", "weariness") and len(ids) == 1:
+                    target = getattr(self.states[ids[0]], kind)
+                elif kind in ("grievance", "provocation") and len(ids) == 2:
+                    target = getattr(self.states[ids[0]], kind)[ids[1]]
+                elif kind == "strength" and len(ids) == 1:
+                    target = self.militants[ids[0]].strength
+                else:
+                    raise KeyError(key)
+            except KeyError:
+                raise ValueError(f"start: unknown key '{key}'; use pressure.<state>, "
+                                 "weariness.<state>, grievance.<state>.<opponent>, "
+                                 "provocation.<state>.<opponent> or strength.<group>") from None
+            target[:] = picked
 
     # -- one day ------------------------------------------------------------------------------
 

@@ -172,12 +172,19 @@ class ExactResult:
     ----------
     reached : ndarray, shape (6, T + 1)
         ``reached[k, t]`` = P(the rung has stood at >= k by day t).
+    in_ceasefire : ndarray, shape (T + 1,)
+        P(the pair is under a ceasefire at the end of day t).
     horizon : int
         T.
     """
 
     reached: np.ndarray
+    in_ceasefire: np.ndarray
     horizon: int
+
+    def expected_ceasefire_days(self) -> float:
+        """E[days ending under a ceasefire, days 1..T] (the outcome ``ceasefire_days``)."""
+        return float(self.in_ceasefire[1:].sum())
 
     def escalation_probability(self, rung: int, within: int | None = None) -> float:
         """P(max rung >= `rung` within `within` days (default: the horizon))."""
@@ -213,6 +220,11 @@ def exact_escalation(scenario: Scenario, horizon: int) -> ExactResult:
     reached = np.zeros((_RUNGS, horizon + 1))
     start = np.zeros(N_STATES)
     start[_index(chain.start_rung, int(chain.start_ceasefire))] = 1.0
+    in_ceasefire = np.zeros(horizon + 1)
+    dist = start.copy()
+    for t in range(horizon + 1):
+        in_ceasefire[t] = dist[_RUNGS:].sum()
+        dist = dist @ (act.reshape(N_STATES, -1) @ mediate)
     for k in range(_RUNGS):
         if k <= chain.start_rung:
             reached[k] = 1.0
@@ -223,7 +235,7 @@ def exact_escalation(scenario: Scenario, horizon: int) -> ExactResult:
             reached[k, t] = reached[k, t - 1] + mid[k:].sum()
             mid[k:] = 0.0
             dist = mid.reshape(-1) @ mediate
-    return ExactResult(reached=reached, horizon=horizon)
+    return ExactResult(reached=reached, in_ceasefire=in_ceasefire, horizon=horizon)
 
 
 def gamblers_ruin(p_up: float, p_down: float, start: int, top: int) -> float:
