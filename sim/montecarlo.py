@@ -45,7 +45,8 @@ def chunk_bounds(replications: int, chunk_size: int) -> list[tuple[int, int]]:
 
 
 def run_chunk(scenario: Scenario, index: int, first: int, size: int, horizon: int, seed: int,
-              record_events: bool = False, record_trajectory: bool = False) -> ChunkResult:
+              record_events: bool = False, record_trajectory: bool = False,
+              start: dict[str, Any] | None = None) -> ChunkResult:
     """Run one chunk of `size` replications for `horizon` days.
 
     Parameters
@@ -64,6 +65,8 @@ def run_chunk(scenario: Scenario, index: int, first: int, size: int, horizon: in
         The run's seed, >= 0.
     record_events, record_trajectory : bool
         Keep the event log / the per-day trajectory.
+    start : mapping, optional
+        Per-replication starting values (see :class:`~sim.model.EscalationModel`).
 
     Returns
     -------
@@ -73,7 +76,7 @@ def run_chunk(scenario: Scenario, index: int, first: int, size: int, horizon: in
         raise ValueError(f"horizon must be >= 1 day, got {horizon}")
     model = EscalationModel(scenario, replications=size, seed=seed, chunk=index,
                             first_replication=first, record_events=record_events,
-                            record_trajectory=record_trajectory)
+                            record_trajectory=record_trajectory, start=start)
     model.run(horizon)
     return ChunkResult(
         index=index,
@@ -141,7 +144,8 @@ class SimulationResult:
 
 def simulate(scenario: Scenario, replications: int = 1000, horizon: int = 365, seed: int = 0,
              chunk_size: int = DEFAULT_CHUNK_SIZE, record_events: bool | None = None,
-             record_trajectory: bool | None = None) -> SimulationResult:
+             record_trajectory: bool | None = None,
+             start: dict[str, Any] | None = None) -> SimulationResult:
     """Run `replications` replications of `scenario` for `horizon` days, serially, in chunks.
 
     Parameters
@@ -158,6 +162,9 @@ def simulate(scenario: Scenario, replications: int = 1000, horizon: int = 365, s
         Replications advanced together (changes the random numbers; see the module notes).
     record_events, record_trajectory : bool, optional
         Default: on when ``replications <= 100``.
+    start : mapping, optional
+        Per-replication starting values that override the scenario's, e.g. a replayed history
+        (see :class:`~sim.model.EscalationModel` and :mod:`sim.history`).
 
     Returns
     -------
@@ -173,7 +180,8 @@ def simulate(scenario: Scenario, replications: int = 1000, horizon: int = 365, s
     small = replications <= RECORD_UP_TO
     record_events = small if record_events is None else record_events
     record_trajectory = small if record_trajectory is None else record_trajectory
-    chunks = [run_chunk(scenario, i, first, size, horizon, seed, record_events, record_trajectory)
+    chunks = [run_chunk(scenario, i, first, size, horizon, seed, record_events, record_trajectory,
+                        start)
               for i, (first, size) in enumerate(chunk_bounds(replications, chunk_size))]
     return SimulationResult(
         scenario=scenario, replications=replications, horizon=horizon, seed=seed,
