@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 STATE_DRAWS = 5
 # Uniforms a mediator draws per day: attempt, agreement.
 MEDIATOR_DRAWS = 2
+# Replications an update applies to: all (a slice), or an index array of the few concerned.
+Index = slice | np.ndarray
 
 
 def _half_life_factor(days: float) -> float:
@@ -84,25 +86,27 @@ class State(mesa.Agent):
             age = self.provocation_age[o]
             age += 1
             forgotten = age > self.spec.memory_days
-            self.provocation[o][forgotten] = 0
-            self.harm[o][forgotten] = 0.0
+            np.putmask(self.provocation[o], forgotten, 0)
+            np.putmask(self.harm[o], forgotten, 0.0)
 
-    def suffer(self, military: np.ndarray, civilian: np.ndarray) -> None:
-        """Count own deaths; pressure grows with all of them, weariness with soldiers'."""
-        self.military_deaths += military
-        self.civilian_deaths += civilian
-        self.pressure += self.spec.pressure_per_death * (military + civilian)
-        self.weariness += self.spec.weariness_per_death * military
+    def suffer(self, where: Index, military: np.ndarray, civilian: np.ndarray) -> None:
+        """Count own deaths in replications `where`; pressure grows with all, weariness with soldiers'."""
+        self.military_deaths[where] += military
+        self.civilian_deaths[where] += civilian
+        self.pressure[where] += self.spec.pressure_per_death * (military + civilian)
+        self.weariness[where] += self.spec.weariness_per_death * military
 
-    def provoked(self, by: str, rung: np.ndarray, deaths: np.ndarray, attacks: np.ndarray) -> None:
+    def provoked(self, by: str, where: Index, rung: np.ndarray, deaths: np.ndarray,
+                 attacks: np.ndarray) -> None:
         """Register provocation from `by` (a state, or a militant group hosted by it)."""
-        current = self.provocation[by]
+        current = self.provocation[by][where]
         fresh = (rung > 0) & (rung >= current)
-        np.maximum(current, rung, out=current)
-        self.provocation_age[by][fresh] = 0
-        self.harm[by] += deaths
-        self.grievance[by] += (self.spec.grievance_per_attack * attacks
-                               + self.spec.grievance_per_death * deaths)
+        self.provocation[by][where] = np.maximum(current, rung)
+        age = self.provocation_age[by][where]
+        self.provocation_age[by][where] = np.where(fresh, 0, age)
+        self.harm[by][where] += deaths
+        self.grievance[by][where] += (self.spec.grievance_per_attack * attacks
+                                      + self.spec.grievance_per_death * deaths)
 
     def decide(self) -> None:
         """Choose today's rung toward each opponent: the rule, then the ceasefire cap."""
@@ -130,28 +134,29 @@ class State(mesa.Agent):
             self.harm[o][answered] = 0.0
 
     def inflict(self) -> None:
-        """Consequences of today's actions: deaths, provocation, militant degradation."""
+        """Consequences of today's actions: deaths, provocation, militant degradation.
+
+        Work only on the replications where the state acts (usually few).
+        """
         model = self.model
         for j, o in enumerate(self.opponents):
-            a = self.action[o]
-            acting = np.flatnonzero(a)
+            a_all = self.action[o]
+            acting = np.flatnonzero(a_all)
+            if not acting.size:
+                continue
+            a = a_all[acting]
             u = self.draws[STATE_DRAWS * j + 2:STATE_DRAWS * (j + 1), acting]
-            means = self._inflict[:, a[acting]]
-            deaths = np.zeros((3, model.R), dtype=np.int64)
-            if acting.size:
-                deaths[:, acting] = geometric(u, means)
-            soldiers, civilians, fighters = deaths
+            soldiers, civilians, fighters = geometric(u, self._inflict[:, a])
             other = model.states[o]
-            other.suffer(soldiers, civilians)
-            other.provoked(self.sid, a, (soldiers + civilians).astype(float),
+            other.suffer(acting, soldiers, civilians)
+            other.provoked(self.sid, acting, a, (soldiers + civilians).astype(float),
                            (a >= 2).astype(float))
-            strikes = a == 3
-            self.strikes += strikes
-            model.clashes += a >= 4
-            model.battle_deaths += soldiers + fighters
+            self.strikes[acting] += a == 3
+            model.clashes[acting] += a >= 4
+            model.battle_deaths[acting] += soldiers + fighters
             for group in model.hosted_by[o]:
-                group.struck(self.sid, a, fighters, civilians)
-            model.record_action(self.sid, o, a, soldiers + civilians + fighters)
+                group.struck(self.sid, acting, a, fighters, civilians)
+            model.record_action(self.sid, o, acting, a, soldiers + civilians + fighters)
 
 
 class MilitantGroup(mesa.Agent):
@@ -176,16 +181,26 @@ class MilitantGroup(mesa.Agent):
         self._recovery = _half_life_factor(spec.recovery_half_life)
         self._slots = spec.max_attacks_per_day
         self._block = 2 + self._slots
+        # P(an attack kills no one) = P(Lomax < 1): the inverse-CDF value below which deaths are 0.
+        self._zero_below = 1.0 - (1.0 + 1.0 / spec.casualty_scale) ** (1.0 - spec.casualty_alpha)
         self.draws = np.empty((self._block * len(self.targets), R))
 
     def _sizes(self, u: np.ndarray) -> np.ndarray:
-        """Deaths per attack from uniforms in [0, 1): discrete Lomax, capped."""
+        """Deaths per attack from uniforms in [0, 1): discrete Lomax, capped (as floats)."""
         spec = self.spec
-        raw = spec.casualty_scale * ((1.0 - u) ** (-1.0 / (spec.casualty_alpha - 1.0)) - 1.0)
-        return np.minimum(np.floor(raw), spec.max_deaths_per_attack).astype(np.int64)
+        x = 1.0 - u
+        np.power(x, -1.0 / (spec.casualty_alpha - 1.0), out=x)
+        x -= 1.0
+        x *= spec.casualty_scale
+        np.floor(x, out=x)
+        return np.minimum(x, spec.max_deaths_per_attack, out=x)
 
     def attack(self) -> None:
-        """Today's attacks on each target: Poisson count (truncated), Lomax deaths, attribution."""
+        """Today's attacks on each target: Poisson count (truncated), Lomax deaths, attribution.
+
+        Work on full arrays only until the replications with at least one attack are known;
+        the rest runs on that subset (few for a rare group).
+        """
         model = self.model
         spec = self.spec
         self.draws = self.stream.random((self._block * len(self.targets), model.R))
@@ -195,32 +210,37 @@ class MilitantGroup(mesa.Agent):
             if target != spec.host:
                 in_cf = model.in_ceasefire[model.pair_index[spec.host, target]]
                 tempo = np.where(in_cf, tempo * spec.spoiler, tempo)
-            count = _poisson(u[0], tempo, self._slots)
-            deaths = np.zeros(model.R, dtype=np.int64)
+            none = np.exp(-tempo)
+            active = np.flatnonzero(u[0] >= none)
+            count = _poisson_tail(u[0, active], tempo[active], none[active], self._slots)
+            deaths = np.zeros(active.size)
             for slot in range(self._slots):
-                live = np.flatnonzero(count > slot)
-                if not live.size:
-                    break
-                deaths[live] += self._sizes(u[2 + slot, live])
-            self.attacks += count
-            soldiers = np.floor(deaths * spec.military_share + 0.5).astype(np.int64)
-            model.states[target].suffer(soldiers, deaths - soldiers)
+                # Uniforms below `_zero_below` give zero deaths: skip their power.
+                sizes = u[2 + slot, active]
+                live = np.flatnonzero((count > slot) & (sizes >= self._zero_below))
+                deaths[live] += self._sizes(sizes[live])
+            self.attacks[active] += count
+            hit = deaths > 0
+            killed = deaths[hit].astype(np.int64)
+            soldiers = np.floor(killed * spec.military_share + 0.5).astype(np.int64)
+            victim = model.states[target]
+            victim.suffer(active[hit], soldiers, killed - soldiers)
             if target != spec.host:
-                blamed = (count > 0) & (u[1] < spec.attribution)
-                major = blamed & (deaths >= spec.major_attack_deaths)
-                model.states[target].provoked(
-                    spec.host, np.where(major, spec.attack_rung, 0).astype(np.int8),
-                    np.where(blamed, deaths, 0).astype(float), np.where(blamed, count, 0))
-            model.record_attacks(self.gid, target, count, deaths)
+                blamed = u[1, active] < spec.attribution
+                major = deaths[blamed] >= spec.major_attack_deaths
+                victim.provoked(spec.host, active[blamed],
+                                np.where(major, spec.attack_rung, 0).astype(np.int8),
+                                deaths[blamed], count[blamed])
+            model.record_attacks(self.gid, target, active, count, deaths.astype(np.int64))
 
-    def struck(self, by: str, rung: np.ndarray, fighters: np.ndarray,
+    def struck(self, by: str, where: np.ndarray, rung: np.ndarray, fighters: np.ndarray,
                civilians: np.ndarray) -> None:
-        """Strikes on the host by state `by`: losses, degradation if `by` is a target, recruitment."""
-        killed = np.floor(fighters * self.share + 0.5).astype(np.int64)
-        self.fighters_killed += killed
+        """Strikes on the host by state `by` in replications `where`: losses, degradation if `by`
+        is a target, recruitment from civilian harm."""
+        self.fighters_killed[where] += np.floor(fighters * self.share + 0.5).astype(np.int64)
         if by in self.spec.targets:
-            self.strength *= np.where(rung >= 3, 1.0 - self.spec.degradation, 1.0)
-            self.strength += self.spec.recruitment_per_civilian_death * civilians
+            strength = self.strength[where] * np.where(rung >= 3, 1.0 - self.spec.degradation, 1.0)
+            self.strength[where] = strength + self.spec.recruitment_per_civilian_death * civilians
 
     def end_day(self) -> None:
         """Strength relaxes toward 1 with its half-life, within (0, max_strength]."""
@@ -228,14 +248,14 @@ class MilitantGroup(mesa.Agent):
         np.minimum(self.strength, self.spec.max_strength, out=self.strength)
 
 
-def _poisson(u: np.ndarray, rate: np.ndarray, cap: int) -> np.ndarray:
-    """Poisson counts with per-replication `rate`, by inversion of `u`, truncated at `cap`."""
-    term = np.exp(-rate)
-    cdf = term.copy()
-    count = np.zeros(u.shape, dtype=np.int64)
-    for k in range(cap):
+def _poisson_tail(u: np.ndarray, rate: np.ndarray, p_zero: np.ndarray, cap: int) -> np.ndarray:
+    """Poisson counts >= 1 by inversion of `u` (all >= P(0) = `p_zero`), truncated at `cap`."""
+    term = p_zero * rate
+    cdf = p_zero + term
+    count = np.ones(u.shape, dtype=np.int64)
+    for k in range(2, cap + 1):
         count += u >= cdf
-        term = term * rate / (k + 1)
+        term *= rate / k
         cdf += term
     return count
 
@@ -260,7 +280,11 @@ class Mediator(mesa.Agent):
         self.draws = self.stream.random((MEDIATOR_DRAWS, model.R))
         attempt = free & (rung >= self.spec.engage_rung) & (self.draws[0] < self.spec.attempt_rate)
         self.attempts += attempt
-        a, b = (model.states[p] for p in self.spec.parties)
-        talks = TalksInputs(leverage=self.spec.leverage, trust=self.trust,
-                            cost=a.weariness + b.weariness, rung=rung)
-        return attempt & np.asarray(model.spec.ceasefire.agree(talks, self.draws[1]), bool)
+        made = np.zeros(model.R, dtype=bool)
+        tried = np.flatnonzero(attempt)
+        if tried.size:
+            a, b = (model.states[p] for p in self.spec.parties)
+            talks = TalksInputs(leverage=self.spec.leverage, trust=self.trust,
+                                cost=a.weariness[tried] + b.weariness[tried], rung=rung[tried])
+            made[tried] = np.asarray(model.spec.ceasefire.agree(talks, self.draws[1, tried]), bool)
+        return made

@@ -247,18 +247,27 @@ class EscalationModel(mesa.Model):
 
     # -- records ------------------------------------------------------------------------------
 
-    def record_attacks(self, group: str, target: str, count: np.ndarray,
+    def record_attacks(self, group: str, target: str, where: np.ndarray, count: np.ndarray,
                        deaths: np.ndarray) -> None:
-        """Log a group's attacks of today (called by the group)."""
+        """Log a group's attacks of today in replications `where` (called by the group)."""
         if self.record_events:
-            self._log(count > 0, "attack", group, target, np.zeros(self.R, np.int8), deaths,
-                      count)
+            full_count = np.zeros(self.R, np.int64)
+            full_deaths = np.zeros(self.R, np.int64)
+            full_count[where] = count
+            full_deaths[where] = deaths
+            self._log(full_count > 0, "attack", group, target, np.zeros(self.R, np.int8),
+                      full_deaths, full_count)
 
-    def record_action(self, actor: str, target: str, rung: np.ndarray, killed: np.ndarray) -> None:
-        """Log a state's actions of today (called by the state)."""
+    def record_action(self, actor: str, target: str, where: np.ndarray, rung: np.ndarray,
+                      killed: np.ndarray) -> None:
+        """Log a state's actions of today in replications `where` (called by the state)."""
         if self.record_events:
+            full_rung = np.zeros(self.R, np.int8)
+            full_killed = np.zeros(self.R, np.int64)
+            full_rung[where] = rung
+            full_killed[where] = killed
             for k in range(1, MAX_RUNG + 1):
-                self._log(rung == k, _ACTION_KINDS[k], actor, target, rung, killed)
+                self._log(full_rung == k, _ACTION_KINDS[k], actor, target, full_rung, full_killed)
 
     def _log(self, mask: np.ndarray, kind: str, actor: str, target: str, rung: np.ndarray,
              killed: np.ndarray | int, count: np.ndarray | int = 1) -> None:
