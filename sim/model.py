@@ -217,14 +217,17 @@ class EscalationModel(mesa.Model):
             made[p] |= mediator.mediate(escalated[p], free[p])
         for p, (a, b) in enumerate(self.pairs):
             new = made[p]
-            self.in_ceasefire[p] |= new
-            self.ceasefire_age[p] = np.where(new, 0, self.ceasefire_age[p] + self.in_ceasefire[p])
-            self.violation_history[p][:, new] = 0
-            for x, y in ((a, b), (b, a)):
-                # A ceasefire settles the scores: earlier provocations are no longer "received".
-                self.states[x].provocation[y][new] = 0
-                self.states[x].harm[y][new] = 0.0
-            self.ceasefires_made += new
+            self.ceasefire_age[p] += self.in_ceasefire[p]
+            fresh = np.flatnonzero(new)
+            if fresh.size:
+                self.in_ceasefire[p, fresh] = True
+                self.ceasefire_age[p, fresh] = 0
+                self.violation_history[p][:, fresh] = 0
+                self.ceasefires_made[fresh] += 1
+                for x, y in ((a, b), (b, a)):
+                    # A ceasefire settles the scores: earlier provocations are no longer "received".
+                    self.states[x].provocation[y][fresh] = 0
+                    self.states[x].harm[y][fresh] = 0.0
             self.ceasefire_days += self.in_ceasefire[p]
             if self.record_events:
                 self._log(new, "ceasefire_made", f"{a}-{b}", "", escalated[p], 0)

@@ -75,8 +75,10 @@ class Mediated:
 
     def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
         """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
-        survives = (1.0 - self.break_per_violation) ** status.violations
-        return u >= survives
+        ends = np.zeros(u.shape, dtype=bool)
+        hit = np.flatnonzero(status.violations)
+        ends[hit] = u[hit] >= (1.0 - self.break_per_violation) ** status.violations[hit]
+        return ends
 
 
 @dataclass(frozen=True)
