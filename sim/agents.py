@@ -18,7 +18,8 @@ from sim.scenario import MediatorSpec, MilitantSpec, StateSpec
 if TYPE_CHECKING:
     from sim.model import EscalationModel
 
-# Uniforms a state draws per opponent per day: decide, comply, soldiers, civilians, militants killed.
+# Uniforms a state draws per opponent per day: decide, comply, and deaths inflicted on soldiers,
+# civilians and militants.
 STATE_DRAWS = 5
 # Uniforms a mediator draws per day: attempt, agreement.
 MEDIATOR_DRAWS = 2
@@ -52,8 +53,14 @@ class State(mesa.Agent):
     (deaths attributed to that opponent since the state last answered) and `action` (today's rung).
     """
 
-    def __init__(self, model: EscalationModel, sid: str, spec: StateSpec,
-                 opponents: list[str], rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        model: EscalationModel,
+        sid: str,
+        spec: StateSpec,
+        opponents: list[str],
+        rng: np.random.Generator,
+    ) -> None:
         super().__init__(model)
         R = model.R
         self.sid = sid
@@ -74,8 +81,10 @@ class State(mesa.Agent):
         self._pressure_decay = _half_life_factor(spec.pressure_half_life)
         self._grievance_decay = _half_life_factor(spec.grievance_half_life)
         inflicted = spec.inflicted
-        self._inflict = np.array([inflicted.military, inflicted.civilian, inflicted.militant],
-                                 dtype=float) * spec.capability
+        self._inflict = (
+            np.array([inflicted.military, inflicted.civilian, inflicted.militant], dtype=float)
+            * spec.capability
+        )
         self.draws = np.empty((STATE_DRAWS * len(opponents), R))
 
     def start_day(self) -> None:
@@ -90,14 +99,18 @@ class State(mesa.Agent):
             np.putmask(self.harm[o], forgotten, 0.0)
 
     def suffer(self, where: Index, military: np.ndarray, civilian: np.ndarray) -> None:
-        """Count own deaths in replications `where`; pressure grows with all, weariness with soldiers'."""
+        """Count own deaths in replications `where`.
+
+        Pressure grows with every death, war weariness with soldiers' deaths.
+        """
         self.military_deaths[where] += military
         self.civilian_deaths[where] += civilian
         self.pressure[where] += self.spec.pressure_per_death * (military + civilian)
         self.weariness[where] += self.spec.weariness_per_death * military
 
-    def provoked(self, by: str, where: Index, rung: np.ndarray, deaths: np.ndarray,
-                 attacks: np.ndarray) -> None:
+    def provoked(
+        self, by: str, where: Index, rung: np.ndarray, deaths: np.ndarray, attacks: np.ndarray
+    ) -> None:
         """Register provocation from `by` (a state, or a militant group hosted by it)."""
         current = self.provocation[by][where]
         fresh = (rung > 0) & (rung >= current)
@@ -105,8 +118,9 @@ class State(mesa.Agent):
         age = self.provocation_age[by][where]
         self.provocation_age[by][where] = np.where(fresh, 0, age)
         self.harm[by][where] += deaths
-        self.grievance[by][where] += (self.spec.grievance_per_attack * attacks
-                                      + self.spec.grievance_per_death * deaths)
+        self.grievance[by][where] += (
+            self.spec.grievance_per_attack * attacks + self.spec.grievance_per_death * deaths
+        )
 
     def decide(self) -> None:
         """Choose today's rung toward each opponent: the rule, then the ceasefire cap."""
@@ -114,13 +128,19 @@ class State(mesa.Agent):
         self.draws = self.stream.random((STATE_DRAWS * len(self.opponents), model.R))
         cap = model.spec.ceasefire_cap
         for j, o in enumerate(self.opponents):
-            u = self.draws[STATE_DRAWS * j:STATE_DRAWS * (j + 1)]
+            u = self.draws[STATE_DRAWS * j : STATE_DRAWS * (j + 1)]
             pair = model.pair_index[self.sid, o]
             in_cf = model.in_ceasefire[pair]
             inputs = DecisionInputs(
-                pressure=self.pressure, received=self.provocation[o], harm=self.harm[o],
-                grievance=self.grievance[o], weariness=self.weariness, rung=model.rung[pair],
-                in_ceasefire=in_cf, resolve=self.spec.resolve, restraint=self.spec.restraint,
+                pressure=self.pressure,
+                received=self.provocation[o],
+                harm=self.harm[o],
+                grievance=self.grievance[o],
+                weariness=self.weariness,
+                rung=model.rung[pair],
+                in_ceasefire=in_cf,
+                resolve=self.spec.resolve,
+                restraint=self.spec.restraint,
             )
             wanted = np.clip(np.asarray(self.rule.decide(inputs, u[0]), dtype=np.int8), 0, MAX_RUNG)
             complies = in_cf & (u[1] < self.spec.compliance)
@@ -145,12 +165,13 @@ class State(mesa.Agent):
             if not acting.size:
                 continue
             a = a_all[acting]
-            u = self.draws[STATE_DRAWS * j + 2:STATE_DRAWS * (j + 1), acting]
+            u = self.draws[STATE_DRAWS * j + 2 : STATE_DRAWS * (j + 1), acting]
             soldiers, civilians, fighters = geometric(u, self._inflict[:, a])
             other = model.states[o]
             other.suffer(acting, soldiers, civilians)
-            other.provoked(self.sid, acting, a, (soldiers + civilians).astype(float),
-                           (a >= 2).astype(float))
+            other.provoked(
+                self.sid, acting, a, (soldiers + civilians).astype(float), (a >= 2).astype(float)
+            )
             self.strikes[acting] += a == 3
             model.clashes[acting] += a >= 4
             model.battle_deaths[acting] += soldiers + fighters
@@ -166,8 +187,14 @@ class MilitantGroup(mesa.Agent):
     `attacks` and `deaths` (cumulative counts), `fighters_killed` (by strikes).
     """
 
-    def __init__(self, model: EscalationModel, gid: str, spec: MilitantSpec,
-                 rng: np.random.Generator, share_of_host_fighters: float) -> None:
+    def __init__(
+        self,
+        model: EscalationModel,
+        gid: str,
+        spec: MilitantSpec,
+        rng: np.random.Generator,
+        share_of_host_fighters: float,
+    ) -> None:
         super().__init__(model)
         R = model.R
         self.gid = gid
@@ -205,7 +232,7 @@ class MilitantGroup(mesa.Agent):
         spec = self.spec
         self.draws = self.stream.random((self._block * len(self.targets), model.R))
         for j, (target, rate) in enumerate(self.targets):
-            u = self.draws[self._block * j:self._block * (j + 1)]
+            u = self.draws[self._block * j : self._block * (j + 1)]
             tempo = rate * self.strength
             if target != spec.host:
                 in_cf = model.in_ceasefire[model.pair_index[spec.host, target]]
@@ -228,15 +255,27 @@ class MilitantGroup(mesa.Agent):
             if target != spec.host:
                 blamed = u[1, active] < spec.attribution
                 major = deaths[blamed] >= spec.major_attack_deaths
-                victim.provoked(spec.host, active[blamed],
-                                np.where(major, spec.attack_rung, 0).astype(np.int8),
-                                deaths[blamed], count[blamed])
+                victim.provoked(
+                    spec.host,
+                    active[blamed],
+                    np.where(major, spec.attack_rung, 0).astype(np.int8),
+                    deaths[blamed],
+                    count[blamed],
+                )
             model.record_attacks(self.gid, target, active, count, deaths.astype(np.int64))
 
-    def struck(self, by: str, where: np.ndarray, rung: np.ndarray, fighters: np.ndarray,
-               civilians: np.ndarray) -> None:
-        """Strikes on the host by state `by` in replications `where`: losses, degradation if `by`
-        is a target, recruitment from civilian harm."""
+    def struck(
+        self,
+        by: str,
+        where: np.ndarray,
+        rung: np.ndarray,
+        fighters: np.ndarray,
+        civilians: np.ndarray,
+    ) -> None:
+        """Take strikes on the host by state `by` in replications `where`.
+
+        Fighters are lost; strength degrades if `by` is a target; civilian harm helps recruitment.
+        """
         self.fighters_killed[where] += np.floor(fighters * self.share + 0.5).astype(np.int64)
         if by in self.spec.targets:
             strength = self.strength[where] * np.where(rung >= 3, 1.0 - self.spec.degradation, 1.0)
@@ -263,8 +302,9 @@ def _poisson_tail(u: np.ndarray, rate: np.ndarray, p_zero: np.ndarray, cap: int)
 class Mediator(mesa.Agent):
     """A mediator: while the pair's rung is at or above `engage_rung`, attempts ceasefires."""
 
-    def __init__(self, model: EscalationModel, mid: str, spec: MediatorSpec,
-                 rng: np.random.Generator) -> None:
+    def __init__(
+        self, model: EscalationModel, mid: str, spec: MediatorSpec, rng: np.random.Generator
+    ) -> None:
         super().__init__(model)
         self.mid = mid
         self.spec = spec
@@ -284,7 +324,11 @@ class Mediator(mesa.Agent):
         tried = np.flatnonzero(attempt)
         if tried.size:
             a, b = (model.states[p] for p in self.spec.parties)
-            talks = TalksInputs(leverage=self.spec.leverage, trust=self.trust,
-                                cost=a.weariness[tried] + b.weariness[tried], rung=rung[tried])
+            talks = TalksInputs(
+                leverage=self.spec.leverage,
+                trust=self.trust,
+                cost=a.weariness[tried] + b.weariness[tried],
+                rung=rung[tried],
+            )
             made[tried] = np.asarray(model.spec.ceasefire.agree(talks, self.draws[1, tried]), bool)
         return made

@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.agents import MilitantGroup, Mediator, State
+from sim.agents import Mediator, MilitantGroup, State
 from sim.rules.inputs import MAX_RUNG, CeasefireStatus
 from sim.scenario import Scenario
 from sim.streams import stream
@@ -67,10 +67,17 @@ class EscalationModel(mesa.Model):
     True
     """
 
-    def __init__(self, scenario: Scenario, replications: int = 1, seed: int = 0, chunk: int = 0,
-                 first_replication: int = 0, record_events: bool = False,
-                 record_trajectory: bool = False,
-                 start: dict[str, np.ndarray] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        replications: int = 1,
+        seed: int = 0,
+        chunk: int = 0,
+        first_replication: int = 0,
+        record_events: bool = False,
+        record_trajectory: bool = False,
+        start: dict[str, np.ndarray] | None = None,
+    ) -> None:
         if replications < 1:
             raise ValueError(f"replications must be >= 1, got {replications}")
         super().__init__(rng=stream(seed, chunk, "mesa", "model"))
@@ -94,21 +101,29 @@ class EscalationModel(mesa.Model):
         self.ladder_rng = [stream(seed, chunk, "ladder", f"{a}-{b}") for a, b in self.pairs]
 
         self.states = {
-            sid: State(self, sid, spec, [o for o in scenario.states if o != sid],
-                       stream(seed, chunk, "state", sid))
+            sid: State(
+                self,
+                sid,
+                spec,
+                [o for o in scenario.states if o != sid],
+                stream(seed, chunk, "state", sid),
+            )
             for sid, spec in scenario.states.items()
         }
         self.hosted_by: dict[str, list[MilitantGroup]] = {sid: [] for sid in scenario.states}
         self.militants = {}
         for gid, spec in scenario.militants.items():
-            host_tempo = sum(sum(g.targets.values()) for g in scenario.militants.values()
-                             if g.host == spec.host)
+            host_tempo = sum(
+                sum(g.targets.values()) for g in scenario.militants.values() if g.host == spec.host
+            )
             share = sum(spec.targets.values()) / host_tempo if host_tempo else 1.0
             group = MilitantGroup(self, gid, spec, stream(seed, chunk, "militant", gid), share)
             self.militants[gid] = group
             self.hosted_by[spec.host].append(group)
-        self.mediators = {mid: Mediator(self, mid, spec, stream(seed, chunk, "mediator", mid))
-                          for mid, spec in scenario.mediators.items()}
+        self.mediators = {
+            mid: Mediator(self, mid, spec, stream(seed, chunk, "mediator", mid))
+            for mid, spec in scenario.mediators.items()
+        }
 
         if start:
             self._apply_start(start)
@@ -145,9 +160,11 @@ class EscalationModel(mesa.Model):
                 else:
                     raise KeyError(key)
             except KeyError:
-                raise ValueError(f"start: unknown key '{key}'; use pressure.<state>, "
-                                 "weariness.<state>, grievance.<state>.<opponent>, "
-                                 "provocation.<state>.<opponent> or strength.<group>") from None
+                raise ValueError(
+                    f"start: unknown key '{key}'; use pressure.<state>, "
+                    "weariness.<state>, grievance.<state>.<opponent>, "
+                    "provocation.<state>.<opponent> or strength.<group>"
+                ) from None
             target[:] = picked
 
     # -- one day ------------------------------------------------------------------------------
@@ -198,19 +215,22 @@ class EscalationModel(mesa.Model):
         free = ~self.in_ceasefire
         for p, (a, b) in enumerate(self.pairs):
             in_cf = self.in_ceasefire[p]
-            violations = ((self.states[a].action[b] > cap).astype(np.int16)
-                          + (self.states[b].action[a] > cap)) * in_cf
+            violations = (
+                (self.states[a].action[b] > cap).astype(np.int16) + (self.states[b].action[a] > cap)
+            ) * in_cf
             history = self.violation_history[p]
             history[self.day % history.shape[0]] = violations
-            status = CeasefireStatus(days_in=self.ceasefire_age[p], violations=violations,
-                                     history=history, day=self.day)
+            status = CeasefireStatus(
+                days_in=self.ceasefire_age[p], violations=violations, history=history, day=self.day
+            )
             ends = in_cf & np.asarray(rule.ends(status, self._ladder_u[p][1]), bool)
             self.in_ceasefire[p] &= ~ends
             self.ceasefires_broken += ends
             if self.record_events:
                 self._log(ends, "ceasefire_ended", f"{a}-{b}", "", escalated[p], 0)
-                self._log(violations > 0, "violation", f"{a}-{b}", "", self._max_action[p],
-                          violations)
+                self._log(
+                    violations > 0, "violation", f"{a}-{b}", "", self._max_action[p], violations
+                )
         made = np.zeros_like(self.in_ceasefire)
         for mediator in self.mediators.values():
             p = mediator.pair
@@ -236,10 +256,14 @@ class EscalationModel(mesa.Model):
     def _update_rungs(self, start: np.ndarray, escalated: np.ndarray, made: np.ndarray) -> None:
         scenario = self.spec
         for p in range(len(self.pairs)):
-            decays = ((self._max_action[p] < start[p]) & (escalated[p] > 0)
-                      & (self._ladder_u[p][0] < scenario.decay))
-            self.rung[p] = np.where(made[p], np.minimum(escalated[p], scenario.ceasefire_rung),
-                                    escalated[p] - decays)
+            decays = (
+                (self._max_action[p] < start[p])
+                & (escalated[p] > 0)
+                & (self._ladder_u[p][0] < scenario.decay)
+            )
+            self.rung[p] = np.where(
+                made[p], np.minimum(escalated[p], scenario.ceasefire_rung), escalated[p] - decays
+            )
         top = escalated.max(axis=0)
         for k in range(int(scenario.start_rung) + 1, MAX_RUNG + 1):
             first = (top >= k) & np.isnan(self.day_rung[k])
@@ -250,19 +274,28 @@ class EscalationModel(mesa.Model):
 
     # -- records ------------------------------------------------------------------------------
 
-    def record_attacks(self, group: str, target: str, where: np.ndarray, count: np.ndarray,
-                       deaths: np.ndarray) -> None:
+    def record_attacks(
+        self, group: str, target: str, where: np.ndarray, count: np.ndarray, deaths: np.ndarray
+    ) -> None:
         """Log a group's attacks of today in replications `where` (called by the group)."""
         if self.record_events:
             full_count = np.zeros(self.R, np.int64)
             full_deaths = np.zeros(self.R, np.int64)
             full_count[where] = count
             full_deaths[where] = deaths
-            self._log(full_count > 0, "attack", group, target, np.zeros(self.R, np.int8),
-                      full_deaths, full_count)
+            self._log(
+                full_count > 0,
+                "attack",
+                group,
+                target,
+                np.zeros(self.R, np.int8),
+                full_deaths,
+                full_count,
+            )
 
-    def record_action(self, actor: str, target: str, where: np.ndarray, rung: np.ndarray,
-                      killed: np.ndarray) -> None:
+    def record_action(
+        self, actor: str, target: str, where: np.ndarray, rung: np.ndarray, killed: np.ndarray
+    ) -> None:
         """Log a state's actions of today in replications `where` (called by the state)."""
         if self.record_events:
             full_rung = np.zeros(self.R, np.int8)
@@ -272,17 +305,35 @@ class EscalationModel(mesa.Model):
             for k in range(1, MAX_RUNG + 1):
                 self._log(full_rung == k, _ACTION_KINDS[k], actor, target, full_rung, full_killed)
 
-    def _log(self, mask: np.ndarray, kind: str, actor: str, target: str, rung: np.ndarray,
-             killed: np.ndarray | int, count: np.ndarray | int = 1) -> None:
+    def _log(
+        self,
+        mask: np.ndarray,
+        kind: str,
+        actor: str,
+        target: str,
+        rung: np.ndarray,
+        killed: np.ndarray | int,
+        count: np.ndarray | int = 1,
+    ) -> None:
         idx = np.flatnonzero(mask)
         if not idx.size:
             return
-        pick = (lambda x: np.broadcast_to(x, (self.R,))[idx])
-        self._events.append({
-            "replication": idx + self.first_replication, "day": self.day, "actor": actor,
-            "target": target, "kind": kind, "rung": pick(rung), "killed": pick(killed),
-            "count": pick(count),
-        })
+
+        def pick(x: np.ndarray | int) -> np.ndarray:
+            return np.broadcast_to(x, (self.R,))[idx]
+
+        self._events.append(
+            {
+                "replication": idx + self.first_replication,
+                "day": self.day,
+                "actor": actor,
+                "target": target,
+                "kind": kind,
+                "rung": pick(rung),
+                "killed": pick(killed),
+                "count": pick(count),
+            }
+        )
 
     def _snapshot(self) -> None:
         row = {"rung": self.rung.copy(), "ceasefire": self.in_ceasefire.copy()}
@@ -335,14 +386,31 @@ class EscalationModel(mesa.Model):
             raise RuntimeError("events were not recorded: create the model with record_events=True")
         names = ["replication", "day", "actor", "target", "kind", "rung", "killed", "count"]
         if not self._events:
-            return pd.DataFrame({n: pd.Series(dtype="int64" if n not in ("actor", "target", "kind")
-                                              else "object") for n in names})
-        frame = pd.DataFrame({
-            n: np.concatenate([np.broadcast_to(e[n], e["replication"].shape) for e in self._events])
-            for n in names
-        })
-        frame = frame.astype({"replication": "int64", "day": "int64", "rung": "int8",
-                              "killed": "int64", "count": "int64"})
+            return pd.DataFrame(
+                {
+                    n: pd.Series(
+                        dtype="int64" if n not in ("actor", "target", "kind") else "object"
+                    )
+                    for n in names
+                }
+            )
+        frame = pd.DataFrame(
+            {
+                n: np.concatenate(
+                    [np.broadcast_to(e[n], e["replication"].shape) for e in self._events]
+                )
+                for n in names
+            }
+        )
+        frame = frame.astype(
+            {
+                "replication": "int64",
+                "day": "int64",
+                "rung": "int8",
+                "killed": "int64",
+                "count": "int64",
+            }
+        )
         return frame.sort_values(["replication", "day"], kind="stable").reset_index(drop=True)
 
     def trajectory(self) -> pd.DataFrame:
@@ -352,8 +420,9 @@ class EscalationModel(mesa.Model):
         actor, ``pressure_<state>``, ``grievance_<state>_<opponent>``, ``strength_<group>``.
         """
         if not self.record_trajectory:
-            raise RuntimeError("the trajectory was not recorded: create the model with "
-                               "record_trajectory=True")
+            raise RuntimeError(
+                "the trajectory was not recorded: create the model with record_trajectory=True"
+            )
         days = len(self._trajectory)
         P, R = len(self.pairs), self.R
         data: dict[str, Any] = {

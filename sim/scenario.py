@@ -22,6 +22,7 @@ from sim.paths import CONFIG_DIR
 from sim.rules import build_rule, rule_name
 from sim.rules.inputs import MAX_RUNG
 
+# Name of each rung of the escalation ladder, indexed by rung (0..5).
 RUNG_NAMES = (
     "calm",
     "diplomatic crisis",
@@ -35,8 +36,13 @@ _RUNG = (0, MAX_RUNG)
 _NONNEG = (0.0, None)
 
 
-def _spec(default: Any = dataclasses.MISSING, bounds: tuple | None = None, *, above: float | None = None,
-          doc: str = "") -> Any:
+def _spec(
+    default: Any = dataclasses.MISSING,
+    bounds: tuple | None = None,
+    *,
+    above: float | None = None,
+    doc: str = "",
+) -> Any:
     """A dataclass field with its allowed range (inclusive `bounds`, or strictly `above`)."""
     meta = {"bounds": bounds, "above": above, "doc": doc}
     if isinstance(default, dict | list):
@@ -247,7 +253,7 @@ class Scenario:
     def pairs(self) -> list[tuple[str, str]]:
         """Every unordered pair of states, in the order the states are listed."""
         ids = list(self.states)
-        return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+        return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (rules as ``name`` or ``_target_`` plus parameters)."""
@@ -275,8 +281,11 @@ def _to_plain(obj: Any) -> Any:
         out = {}
         for f in dataclasses.fields(obj):
             value = getattr(obj, f.name)
-            out[f.name] = (_rule_to_plain(value) if f.name in ("retaliation", "ceasefire")
-                           else _to_plain(value))
+            out[f.name] = (
+                _rule_to_plain(value)
+                if f.name in ("retaliation", "ceasefire")
+                else _to_plain(value)
+            )
         return out
     if isinstance(obj, dict):
         return {k: _to_plain(v) for k, v in obj.items()}
@@ -348,8 +357,9 @@ def _build(cls: type, data: Any, path: str) -> Any:
     unknown = [k for k in data if k not in fields]
     if unknown:
         key = str(unknown[0])
-        raise ConfigError(f"{path}.{key}" if path else key,
-                          f"unknown key; {did_you_mean(key, fields)}")
+        raise ConfigError(
+            f"{path}.{key}" if path else key, f"unknown key; {did_you_mean(key, fields)}"
+        )
     values = {}
     for name, f in fields.items():
         sub = f"{path}.{name}" if path else name
@@ -368,8 +378,9 @@ def _check_inflicted(inflicted: Inflicted, path: str) -> None:
     for f in dataclasses.fields(Inflicted):
         values = getattr(inflicted, f.name)
         if len(values) != MAX_RUNG + 1:
-            raise ConfigError(f"{path}.{f.name}",
-                              f"needs one mean per rung 0..5 (6 numbers), got {len(values)}")
+            raise ConfigError(
+                f"{path}.{f.name}", f"needs one mean per rung 0..5 (6 numbers), got {len(values)}"
+            )
         for k, v in enumerate(values):
             _checked_number(v, float, f.metadata, f"{path}.{f.name}[{k}]")
 
@@ -389,8 +400,9 @@ def _actors(cls: type, data: Any, path: str) -> dict[str, Any]:
 
 def _require_state(state: str, states: Mapping[str, Any], path: str, role: str) -> None:
     if state not in states:
-        raise ConfigError(path, f"{role} '{state}' is not a state of the scenario; "
-                          + did_you_mean(state, states))
+        raise ConfigError(
+            path, f"{role} '{state}' is not a state of the scenario; " + did_you_mean(state, states)
+        )
 
 
 def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
@@ -429,8 +441,9 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
             for other in getattr(spec, key):
                 _require_state(other, states, f"{spath}.{key}.{other}", "opponent")
                 if other == sid:
-                    raise ConfigError(f"{spath}.{key}.{other}", "a state has no "
-                                      f"{key} toward itself")
+                    raise ConfigError(
+                        f"{spath}.{key}.{other}", f"a state has no {key} toward itself"
+                    )
         rule = build_rule(spec.retaliation, "retaliation", f"{spath}.retaliation")
         built_states[sid] = dataclasses.replace(spec, retaliation=rule)
     militants = _actors(MilitantSpec, data.get("militants"), f"{path}.militants")
@@ -440,26 +453,35 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
         for target in spec.targets:
             _require_state(target, states, f"{gpath}.targets.{target}", "target")
         if spec.strength > spec.max_strength:
-            raise ConfigError(f"{gpath}.strength", f"must be <= max_strength "
-                              f"({spec.max_strength}), got {spec.strength}")
+            raise ConfigError(
+                f"{gpath}.strength",
+                f"must be <= max_strength ({spec.max_strength}), got {spec.strength}",
+            )
     mediators = _actors(MediatorSpec, data.get("mediators"), f"{path}.mediators")
     for mid, spec in mediators.items():
         mpath = f"{path}.mediators.{mid}"
         if len(spec.parties) != 2 or spec.parties[0] == spec.parties[1]:
-            raise ConfigError(f"{mpath}.parties", f"must name two different states, got "
-                              f"{spec.parties}")
+            raise ConfigError(
+                f"{mpath}.parties", f"must name two different states, got {spec.parties}"
+            )
         for party in spec.parties:
             _require_state(str(party), states, f"{mpath}.parties", "party")
         if set(spec.trust) != set(spec.parties):
-            raise ConfigError(f"{mpath}.trust", f"give the trust of each party "
-                              f"{spec.parties}, got {sorted(spec.trust)}")
-    ceasefire = build_rule(data.get("ceasefire", {"name": "none"}), "ceasefire",
-                           f"{path}.ceasefire")
+            raise ConfigError(
+                f"{mpath}.trust",
+                f"give the trust of each party {spec.parties}, got {sorted(spec.trust)}",
+            )
+    ceasefire = build_rule(
+        data.get("ceasefire", {"name": "none"}), "ceasefire", f"{path}.ceasefire"
+    )
     if top.ceasefire_rung > top.start_rung and top.in_ceasefire:
-        raise ConfigError(f"{path}.ceasefire_rung", "must not exceed start_rung when the "
-                          "scenario starts under a ceasefire")
-    return dataclasses.replace(top, states=built_states, militants=militants,
-                               mediators=mediators, ceasefire=ceasefire)
+        raise ConfigError(
+            f"{path}.ceasefire_rung",
+            "must not exceed start_rung when the scenario starts under a ceasefire",
+        )
+    return dataclasses.replace(
+        top, states=built_states, militants=militants, mediators=mediators, ceasefire=ceasefire
+    )
 
 
 def scenario_path(name: str | Path) -> Path:
@@ -473,7 +495,9 @@ def scenario_path(name: str | Path) -> Path:
     path = folder / f"{name}.yaml"
     if not path.is_file():
         known = [p.stem for p in folder.glob("*.yaml")]
-        raise ConfigError("scenario", f"unknown scenario '{name}'; {did_you_mean(str(name), known)}")
+        raise ConfigError(
+            "scenario", f"unknown scenario '{name}'; {did_you_mean(str(name), known)}"
+        )
     return path
 
 

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.scenario import RUNG_NAMES
+
 __all__ = [
     "BINOMIAL_METHODS",
     "RUNG_NAMES",
@@ -39,16 +41,6 @@ __all__ = [
     "summary_table",
     "survival",
 ]
-
-RUNG_NAMES = (
-    "calm",
-    "diplomatic crisis",
-    "show of force",
-    "limited strikes",
-    "interstate clashes",
-    "war",
-)
-"""Name of each rung of the escalation ladder, indexed by rung (0..5)."""
 
 BINOMIAL_METHODS = ("wilson", "exact", "wilsoncc")
 """Interval methods of ``scipy.stats.BinomTestResult.proportion_ci`` accepted here."""
@@ -242,6 +234,15 @@ class PairedComparison:
     rung: int
     within: float
     confidence: float
+
+    def __str__(self) -> str:
+        pct = round(100 * self.confidence)
+        return (
+            f"P(rung >= {self.rung} within {self.within:g} days): {self.p_a:.3f} -> "
+            f"{self.p_b:.3f}, difference {self.difference:+.3f} "
+            f"[{self.low:+.3f}, {self.high:+.3f}] ({pct}% paired, n={self.n}); "
+            f"interval width {self.width_ratio:.2f}x that of independent runs"
+        )
 
 
 def _check_confidence(confidence: float) -> None:

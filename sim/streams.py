@@ -1,9 +1,9 @@
 """Random streams: one `numpy.random.Generator` per (chunk, actor), independent of the others.
 
-Each stream is ``PCG64(SeedSequence([actor_key, chunk, seed]))``: the ids first and the run's seed
-last, as NumPy's parallel-streams guide recommends. The actor key is a CRC-32 of the actor's kind and
-id, so adding an actor leaves every other actor's numbers unchanged, and two runs that differ only in
-a policy parameter consume identical numbers (common random numbers).
+Each stream is ``PCG64(SeedSequence([actor_key, chunk, seed]))``: the ids first and the run's
+seed last, as NumPy's parallel-streams guide recommends. The actor key is a CRC-32 of the actor's
+kind and id, so adding an actor leaves every other actor's numbers unchanged, and two runs that
+differ only in a policy parameter consume identical numbers (common random numbers).
 """
 
 from __future__ import annotations

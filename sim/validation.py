@@ -72,8 +72,10 @@ def chain_parameters(scenario: Scenario) -> ChainParameters:
         (or none).
     """
     if len(scenario.states) != 2:
-        raise ValueError(f"the exact chain covers one pair of states; the scenario has "
-                         f"{len(scenario.states)} states")
+        raise ValueError(
+            f"the exact chain covers one pair of states; the scenario has "
+            f"{len(scenario.states)} states"
+        )
     p_escalate = []
     for sid, state in scenario.states.items():
         rule = state.retaliation
@@ -82,22 +84,30 @@ def chain_parameters(scenario: Scenario) -> ChainParameters:
         elif isinstance(rule, ret_rules.NoRetaliation):
             p_escalate.append(0.0)
         else:
-            raise ValueError(f"scenario.states.{sid}.retaliation: the exact chain needs "
-                             f"'constant_probability' or 'none', got {type(rule).__name__}")
+            raise ValueError(
+                f"scenario.states.{sid}.retaliation: the exact chain needs "
+                f"'constant_probability' or 'none', got {type(rule).__name__}"
+            )
     rule = scenario.ceasefire
     if isinstance(rule, cf_rules.ConstantProbability):
         p_agree, p_break = rule.p_agree, rule.p_break
     elif isinstance(rule, cf_rules.NoCeasefire):
         p_agree, p_break = 0.0, 1.0
     else:
-        raise ValueError("scenario.ceasefire: the exact chain needs 'constant_probability' or "
-                         f"'none', got {type(rule).__name__}")
+        raise ValueError(
+            "scenario.ceasefire: the exact chain needs 'constant_probability' or "
+            f"'none', got {type(rule).__name__}"
+        )
     return ChainParameters(
         p_escalate=p_escalate,
         compliance=[s.compliance for s in scenario.states.values()],
         mediators=[(m.engage_rung, m.attempt_rate) for m in scenario.mediators.values()],
-        p_agree=p_agree, p_break=p_break, decay=scenario.decay, cap=scenario.ceasefire_cap,
-        ceasefire_rung=scenario.ceasefire_rung, start_rung=scenario.start_rung,
+        p_agree=p_agree,
+        p_break=p_break,
+        decay=scenario.decay,
+        cap=scenario.ceasefire_cap,
+        ceasefire_rung=scenario.ceasefire_rung,
+        start_rung=scenario.start_rung,
         start_ceasefire=scenario.in_ceasefire,
     )
 
@@ -138,8 +148,9 @@ def mediation_matrix(chain: ChainParameters) -> np.ndarray:
     """
     out = np.zeros((_RUNGS, 2, 2, N_STATES))
     for re in range(_RUNGS):
-        attempts_fail = np.prod([1.0 - rate * chain.p_agree
-                                 for engage, rate in chain.mediators if re >= engage])
+        attempts_fail = np.prod(
+            [1.0 - rate * chain.p_agree for engage, rate in chain.mediators if re >= engage]
+        )
         made = 1.0 - attempts_fail
         for c in (0, 1):
             for blocked in (0, 1):
@@ -160,8 +171,9 @@ def mediation_matrix(chain: ChainParameters) -> np.ndarray:
 def transition_matrix(scenario: Scenario) -> np.ndarray:
     """The one-day transition matrix (12 x 12) of (rung, ceasefire); rows sum to 1."""
     chain = chain_parameters(scenario)
-    return (action_matrix(chain).reshape(N_STATES, -1)
-            @ mediation_matrix(chain).reshape(-1, N_STATES))
+    return action_matrix(chain).reshape(N_STATES, -1) @ mediation_matrix(chain).reshape(
+        -1, N_STATES
+    )
 
 
 @dataclass(frozen=True)
@@ -250,8 +262,9 @@ def gamblers_ruin(p_up: float, p_down: float, start: int, top: int) -> float:
     return (1.0 - rho**start) / (1.0 - rho**top)
 
 
-def absorption_probability(matrix: np.ndarray, start: int, target: int, absorbing: list[int],
-                           days: int) -> float:
+def absorption_probability(
+    matrix: np.ndarray, start: int, target: int, absorbing: list[int], days: int
+) -> float:
     """P(chain `matrix` from `start` is absorbed in `target` within `days`, given `absorbing`."""
     P = matrix.copy()
     for s in absorbing:

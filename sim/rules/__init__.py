@@ -43,8 +43,9 @@ def _import(target: str, path: str) -> type:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ConfigError(
-            path, f"cannot import module '{module_name}' for '{target}' ({exc}); check the "
-            "spelling and that the module is on PYTHONPATH"
+            path,
+            f"cannot import module '{module_name}' for '{target}' ({exc}); check the "
+            "spelling and that the module is on PYTHONPATH",
         ) from None
     try:
         return getattr(module, attr)
@@ -118,15 +119,20 @@ def build_rule(node: Any, kind: str, path: str | None = None) -> Any:
         )
     if name is not None:
         if name not in registry:
-            raise ConfigError(f"{path}.name", f"unknown {kind} rule '{name}'; "
-                              + did_you_mean(str(name), registry))
+            raise ConfigError(
+                f"{path}.name",
+                f"unknown {kind} rule '{name}'; " + did_you_mean(str(name), registry),
+            )
         cls = registry[name]
     else:
         cls = _import(str(target), f"{path}._target_")
     missing = [m for m in methods if not callable(getattr(cls, m, None))]
     if missing:
-        raise ConfigError(path, f"{cls.__name__} is not a {kind} rule: it lacks "
-                          + ", ".join(f"{m}()" for m in missing))
+        raise ConfigError(
+            path,
+            f"{cls.__name__} is not a {kind} rule: it lacks "
+            + ", ".join(f"{m}()" for m in missing),
+        )
     params = _coerce(cls, params, path)
     try:
         return cls(**params)

@@ -35,7 +35,7 @@ class NoCeasefire:
 
 @dataclass(frozen=True)
 class Mediated:
-    """Agreement is likelier with mediator leverage, trust and the parties' costs; violations risk it.
+    """Agreement grows with leverage, trust and the parties' costs; each violation risks it.
 
     An attempt succeeds with probability ``expit(intercept + leverage_weight * leverage +
     trust_weight * trust + cost_weight * cost)``; each violation ends the ceasefire with

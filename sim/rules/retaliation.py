@@ -160,8 +160,13 @@ class Logistic:
     step: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("pressure_weight", "grievance_weight", "resolve_weight",
-                     "restraint_weight", "weariness_weight"):
+        for name in (
+            "pressure_weight",
+            "grievance_weight",
+            "resolve_weight",
+            "restraint_weight",
+            "weariness_weight",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.step not in (0, 1):

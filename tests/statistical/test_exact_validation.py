@@ -35,14 +35,24 @@ def variant(markov_scenario, **changes):
 
 PARAMETER_SETS = {
     "shipped": {},
-    "near_half": {"states__alpha__retaliation__p_escalate": 0.05,
-                  "states__beta__retaliation__p_escalate": 0.04, "decay": 0.1},
-    "rare_war": {"states__alpha__retaliation__p_escalate": 0.02,
-                 "states__beta__retaliation__p_escalate": 0.015, "decay": 0.1},
+    "near_half": {
+        "states__alpha__retaliation__p_escalate": 0.05,
+        "states__beta__retaliation__p_escalate": 0.04,
+        "decay": 0.1,
+    },
+    "rare_war": {
+        "states__alpha__retaliation__p_escalate": 0.02,
+        "states__beta__retaliation__p_escalate": 0.015,
+        "decay": 0.1,
+    },
     "no_ceasefire": {"ceasefire": {"name": "none"}, "start_rung": 0, "decay": 0.3},
-    "starts_in_ceasefire": {"in_ceasefire": True, "start_rung": 3, "ceasefire_rung": 1,
-                            "ceasefire__p_break": 0.02,
-                            "mediators__broker__engage_rung": 2},
+    "starts_in_ceasefire": {
+        "in_ceasefire": True,
+        "start_rung": 3,
+        "ceasefire_rung": 1,
+        "ceasefire__p_break": 0.02,
+        "mediators__broker__engage_rung": 2,
+    },
 }
 
 
@@ -86,7 +96,7 @@ def test_first_day_distribution_matches(markov_scenario):
     pmf = exact.first_day_pmf(4)
     # Compare the first-passage distribution in ten-day bins.
     for lo in range(0, HORIZON, 10):
-        p = pmf[lo + 1:lo + 11].sum()
+        p = pmf[lo + 1 : lo + 11].sum()
         share = ((days > lo) & (days <= lo + 10)).mean()
         assert abs(share - p) <= 4 * np.sqrt(p * (1 - p) / R), (lo, p, share)
 
@@ -97,12 +107,18 @@ def test_transition_matrix_is_stochastic(markov_scenario):
     np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-12)
 
 
-@pytest.mark.parametrize(("p_a", "p_b", "decay", "start"), [
-    (0.05, 0.03, 0.2, 2), (0.1, 0.1, 0.1, 1), (0.02, 0.0, 0.02, 3), (0.01, 0.01, 0.5, 4)])
+@pytest.mark.parametrize(
+    ("p_a", "p_b", "decay", "start"),
+    [(0.05, 0.03, 0.2, 2), (0.1, 0.1, 0.1, 1), (0.02, 0.0, 0.02, 3), (0.01, 0.01, 0.5, 4)],
+)
 def test_gamblers_ruin_closed_form_matches_the_matrix(markov_scenario, p_a, p_b, decay, start):
-    scenario = variant(markov_scenario, ceasefire={"name": "none"}, decay=decay,
-                       states__alpha__retaliation__p_escalate=p_a,
-                       states__beta__retaliation__p_escalate=p_b)
+    scenario = variant(
+        markov_scenario,
+        ceasefire={"name": "none"},
+        decay=decay,
+        states__alpha__retaliation__p_escalate=p_a,
+        states__beta__retaliation__p_escalate=p_b,
+    )
     up = 1 - (1 - p_a) * (1 - p_b)
     down = (1 - up) * decay
     P = transition_matrix(scenario)

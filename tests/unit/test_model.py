@@ -36,10 +36,13 @@ def test_single_run_has_events_and_a_trajectory(seed_scenario):
     assert one.outcomes["max_rung"].iloc[0] >= traj["rung"].max()
     events = one.events
     assert {"replication", "day", "actor", "target", "kind", "rung", "killed", "count"} <= set(
-        events.columns)
+        events.columns
+    )
     attacks = events[events["kind"] == "attack"]
-    assert attacks["count"].sum() == one.outcomes["attacks_ttp"].iloc[0] + one.outcomes[
-        "attacks_iskp"].iloc[0]
+    assert (
+        attacks["count"].sum()
+        == one.outcomes["attacks_ttp"].iloc[0] + one.outcomes["attacks_iskp"].iloc[0]
+    )
     strikes = events[(events["kind"] == "strike") & (events["actor"] == "pakistan")]
     assert len(strikes) == one.outcomes["strikes_pakistan"].iloc[0]
 
@@ -69,8 +72,9 @@ def test_chunking_assembles_global_replications(seed_scenario):
 
 def test_policy_change_leaves_militant_draws_identical(seed_scenario):
     """Common random numbers: a retaliation parameter changes nothing the militants draw."""
-    hawk = with_changes(seed_scenario, states__pakistan__retaliation={"name": "graduated",
-                                                                      "p_act": 0.5})
+    hawk = with_changes(
+        seed_scenario, states__pakistan__retaliation={"name": "graduated", "p_act": 0.5}
+    )
     a = EscalationModel(seed_scenario, replications=500, seed=3)
     b = EscalationModel(hawk, replications=500, seed=3)
     diverged = False
@@ -98,9 +102,12 @@ def test_adding_an_actor_leaves_the_others_draws_unchanged(seed_scenario):
 
 
 def test_a_user_rule_plugs_in_by_import_path(seed_scenario):
-    scenario = with_changes(seed_scenario, states__afghanistan__retaliation={
-        "_target_": "user_rules.AlwaysAt", "rung": 4}, in_ceasefire=False,
-        ceasefire={"_target_": "user_rules.NeverAgree"})
+    scenario = with_changes(
+        seed_scenario,
+        states__afghanistan__retaliation={"_target_": "user_rules.AlwaysAt", "rung": 4},
+        in_ceasefire=False,
+        ceasefire={"_target_": "user_rules.NeverAgree"},
+    )
     out = sim.simulate(scenario, replications=20, horizon=5, seed=1).outcomes
     assert (out["max_rung"] >= 4).all() and (out["day_rung_4"] == 1).all()
     assert (out["ceasefires_made"] == 0).all()
@@ -110,24 +117,32 @@ def test_no_ceasefire_anywhere_and_always_in_ceasefire(seed_scenario):
     never = with_changes(seed_scenario, ceasefire={"name": "none"})
     out = sim.simulate(never, replications=200, horizon=30, seed=4).outcomes
     assert (out["ceasefire_days"] == 0).all() and (out["ceasefires_made"] == 0).all()
-    always = with_changes(seed_scenario, ceasefire={"name": "constant_probability",
-                                                    "p_agree": 1.0, "p_break": 0.0})
+    always = with_changes(
+        seed_scenario, ceasefire={"name": "constant_probability", "p_agree": 1.0, "p_break": 0.0}
+    )
     out = sim.simulate(always, replications=200, horizon=30, seed=4).outcomes
     assert (out["ceasefire_days"] == 30).all() and (out["ceasefires_broken"] == 0).all()
 
 
 def test_full_compliance_under_a_lasting_ceasefire_caps_the_rung(seed_scenario):
-    calm = with_changes(seed_scenario, ceasefire={"name": "constant_probability",
-                                                  "p_agree": 1.0, "p_break": 0.0},
-                        states__pakistan__compliance=1.0, states__afghanistan__compliance=1.0)
+    calm = with_changes(
+        seed_scenario,
+        ceasefire={"name": "constant_probability", "p_agree": 1.0, "p_break": 0.0},
+        states__pakistan__compliance=1.0,
+        states__afghanistan__compliance=1.0,
+    )
     out = sim.simulate(calm, replications=300, horizon=60, seed=8).outcomes
     assert (out["max_rung"] == 3).all() and (out["strikes_pakistan"] == 0).all()
 
 
 def test_start_values_override_the_scenario_per_replication(seed_scenario):
-    model = EscalationModel(seed_scenario, replications=4, seed=1, first_replication=6,
-                            start={"pressure.pakistan": np.array([0.0, 1.0, 2.0]),
-                                   "strength.ttp": np.array([0.5])})
+    model = EscalationModel(
+        seed_scenario,
+        replications=4,
+        seed=1,
+        first_replication=6,
+        start={"pressure.pakistan": np.array([0.0, 1.0, 2.0]), "strength.ttp": np.array([0.5])},
+    )
     # global replications 6..9 take entries 6 % 3, 7 % 3, ...
     np.testing.assert_array_equal(model.states["pakistan"].pressure, [0.0, 1.0, 2.0, 0.0])
     np.testing.assert_array_equal(model.militants["ttp"].strength, [0.5] * 4)

@@ -10,20 +10,35 @@ from sim.rules.inputs import CeasefireStatus, DecisionInputs, TalksInputs
 R = 6
 
 
-def inputs(pressure=0.0, received=0, harm=0.0, grievance=0.0, weariness=0.0, rung=0,
-           in_ceasefire=False, resolve=0.5, restraint=0.5):
+def inputs(
+    pressure=0.0,
+    received=0,
+    harm=0.0,
+    grievance=0.0,
+    weariness=0.0,
+    rung=0,
+    in_ceasefire=False,
+    resolve=0.5,
+    restraint=0.5,
+):
     def arr(x, dtype=float):
         return np.broadcast_to(np.asarray(x, dtype=dtype), (R,)).copy()
 
     return DecisionInputs(
-        pressure=arr(pressure), received=arr(received, np.int8), harm=arr(harm),
-        grievance=arr(grievance), weariness=arr(weariness), rung=arr(rung, np.int8),
-        in_ceasefire=arr(in_ceasefire, bool), resolve=resolve, restraint=restraint,
+        pressure=arr(pressure),
+        received=arr(received, np.int8),
+        harm=arr(harm),
+        grievance=arr(grievance),
+        weariness=arr(weariness),
+        rung=arr(rung, np.int8),
+        in_ceasefire=arr(in_ceasefire, bool),
+        resolve=resolve,
+        restraint=restraint,
     )
 
 
-U_LOW = np.zeros(R)          # every "u < p" test passes
-U_HIGH = np.full(R, 0.999)   # every "u < p" test fails for p < 0.999
+U_LOW = np.zeros(R)  # every "u < p" test passes
+U_HIGH = np.full(R, 0.999)  # every "u < p" test fails for p < 0.999
 U_MIX = np.array([0.0, 0.2, 0.4, 0.6, 0.8, 0.99])
 
 
@@ -58,16 +73,26 @@ def test_threshold_acts_only_above_level_zero_pressure_included():
     pressure = np.array([0.0, 0.5, 1.0, 1.01, 2.0, 3.0])
     out = ret.Threshold(level=1.0, p_act=1.0).decide(inputs(pressure=pressure, received=3), U_LOW)
     np.testing.assert_array_equal(out, [0, 0, 0, 3, 3, 3])
-    assert not ret.Threshold(level=0.0, p_act=1.0).decide(inputs(pressure=0.0, received=3),
-                                                          U_LOW).any()
+    assert (
+        not ret.Threshold(level=0.0, p_act=1.0)
+        .decide(inputs(pressure=0.0, received=3), U_LOW)
+        .any()
+    )
 
 
 def test_logistic_probability_grows_with_pressure():
-    rule = ret.Logistic(intercept=0.0, pressure_weight=1.0, grievance_weight=0.0,
-                        resolve_weight=0.0, restraint_weight=0.0, weariness_weight=0.0)
+    rule = ret.Logistic(
+        intercept=0.0,
+        pressure_weight=1.0,
+        grievance_weight=0.0,
+        resolve_weight=0.0,
+        restraint_weight=0.0,
+        weariness_weight=0.0,
+    )
     # p = expit(pressure): 0.5 at 0, 0.88 at 2; u = 0.6 acts only at pressure 2.
-    out = rule.decide(inputs(pressure=[0, 0, 0, 2, 2, 2], received=[0, 3, 4, 0, 3, 4]),
-                      np.full(R, 0.6))
+    out = rule.decide(
+        inputs(pressure=[0, 0, 0, 2, 2, 2], received=[0, 3, 4, 0, 3, 4]), np.full(R, 0.6)
+    )
     np.testing.assert_array_equal(out, [0, 0, 0, 1, 3, 4])
     stepped = ret.Logistic(intercept=50, step=1).decide(inputs(received=5), U_HIGH)
     np.testing.assert_array_equal(stepped, np.full(R, 5))
@@ -83,17 +108,23 @@ def test_constant_probability_escalates_one_rung_above_the_pair():
 @pytest.mark.parametrize("cls", list(RETALIATION_RULES.values()))
 def test_every_retaliation_rule_returns_rungs_for_any_situation(cls):
     rng = np.random.default_rng(0)
-    situation = inputs(pressure=rng.uniform(0, 5, R), received=rng.integers(0, 6, R),
-                       harm=rng.uniform(0, 50, R), grievance=rng.uniform(0, 3, R),
-                       rung=rng.integers(0, 6, R), in_ceasefire=rng.integers(0, 2, R))
+    situation = inputs(
+        pressure=rng.uniform(0, 5, R),
+        received=rng.integers(0, 6, R),
+        harm=rng.uniform(0, 50, R),
+        grievance=rng.uniform(0, 3, R),
+        rung=rng.integers(0, 6, R),
+        in_ceasefire=rng.integers(0, 2, R),
+    )
     out = cls().decide(situation, rng.random(R))
     assert out.shape == (R,) and out.min() >= 0 and out.max() <= 5
 
 
 def status(days_in=0, violations=0, history=None, day=10):
     hist = np.zeros((30, R), np.int16) if history is None else history
-    return CeasefireStatus(days_in=np.full(R, days_in), violations=np.full(R, violations),
-                           history=hist, day=day)
+    return CeasefireStatus(
+        days_in=np.full(R, days_in), violations=np.full(R, violations), history=hist, day=day
+    )
 
 
 def test_grim_trigger_ends_on_first_violation_only():
@@ -105,9 +136,9 @@ def test_grim_trigger_ends_on_first_violation_only():
 def test_forgiving_counts_violations_in_the_window():
     hist = np.zeros((30, R), np.int16)
     day = 40
-    hist[day % 30] = [0, 1, 1, 2, 0, 3]          # today
-    hist[(day - 5) % 30] = [0, 0, 1, 1, 3, 0]    # five days ago
-    hist[(day - 20) % 30] = [3, 0, 0, 0, 0, 0]   # outside a 14-day window
+    hist[day % 30] = [0, 1, 1, 2, 0, 3]  # today
+    hist[(day - 5) % 30] = [0, 0, 1, 1, 3, 0]  # five days ago
+    hist[(day - 20) % 30] = [3, 0, 0, 0, 0, 0]  # outside a 14-day window
     rule = cf.Forgiving(tolerance=2, window=14)
     st = CeasefireStatus(days_in=np.full(R, 25), violations=hist[day % 30], history=hist, day=day)
     np.testing.assert_array_equal(st.violations_within(14), [0, 1, 2, 3, 3, 3])
@@ -123,13 +154,14 @@ def test_fixed_duration_expires_unless_renewed():
 
 
 def test_mediated_agreement_grows_with_leverage_and_breaks_with_violations():
-    rule = cf.Mediated(intercept=-3, leverage_weight=2, trust_weight=2, cost_weight=1,
-                       break_per_violation=0.5)
+    rule = cf.Mediated(
+        intercept=-3, leverage_weight=2, trust_weight=2, cost_weight=1, break_per_violation=0.5
+    )
     u = np.linspace(0, 0.99, R)
-    weak = rule.agree(TalksInputs(leverage=0.0, trust=0.0, cost=np.zeros(R),
-                                  rung=np.full(R, 4)), u)
-    strong = rule.agree(TalksInputs(leverage=1.0, trust=1.0, cost=np.zeros(R),
-                                    rung=np.full(R, 4)), u)
+    weak = rule.agree(TalksInputs(leverage=0.0, trust=0.0, cost=np.zeros(R), rung=np.full(R, 4)), u)
+    strong = rule.agree(
+        TalksInputs(leverage=1.0, trust=1.0, cost=np.zeros(R), rung=np.full(R, 4)), u
+    )
     assert strong.sum() > weak.sum() and (strong >= weak).all()
     v = np.array([0, 0, 1, 1, 2, 2])
     st = CeasefireStatus(days_in=np.full(R, 5), violations=v, history=np.zeros((1, R)), day=1)
@@ -147,17 +179,40 @@ def test_constant_probability_ceasefire_and_none():
     assert cf.NoCeasefire().ends(st, U_HIGH).all()
 
 
-@pytest.mark.parametrize(("kind", "node", "match"), [
-    ("retaliation", {"name": "treshold"}, r"retaliation\.name: unknown .*did you mean 'threshold'"),
-    ("retaliation", {"name": "threshold", "levl": 1}, r"retaliation\.levl: .*did you mean 'level'"),
-    ("retaliation", {"name": "threshold", "level": "high"}, r"retaliation\.level: must be a number"),
-    ("retaliation", {"name": "tit_for_tat", "p_act": 1.5}, r"retaliation\.p_act: .*\[0, 1\]"),
-    ("retaliation", {"_target_": "no_such_module.Rule"}, r"_target_: cannot import module"),
-    ("retaliation", {"_target_": "user_rules.Missing"}, r"_target_: module 'user_rules' has no"),
-    ("retaliation", {"_target_": "user_rules.NeverAgree"}, r"not a retaliation rule"),
-    ("ceasefire", {"name": "forgiving", "window": 0}, r"ceasefire\.window: .*between 1 and 365"),
-    ("ceasefire", {}, r"give exactly one of 'name'"),
-])
+@pytest.mark.parametrize(
+    ("kind", "node", "match"),
+    [
+        (
+            "retaliation",
+            {"name": "treshold"},
+            r"retaliation\.name: unknown .*did you mean 'threshold'",
+        ),
+        (
+            "retaliation",
+            {"name": "threshold", "levl": 1},
+            r"retaliation\.levl: .*did you mean 'level'",
+        ),
+        (
+            "retaliation",
+            {"name": "threshold", "level": "high"},
+            r"retaliation\.level: must be a number",
+        ),
+        ("retaliation", {"name": "tit_for_tat", "p_act": 1.5}, r"retaliation\.p_act: .*\[0, 1\]"),
+        ("retaliation", {"_target_": "no_such_module.Rule"}, r"_target_: cannot import module"),
+        (
+            "retaliation",
+            {"_target_": "user_rules.Missing"},
+            r"_target_: module 'user_rules' has no",
+        ),
+        ("retaliation", {"_target_": "user_rules.NeverAgree"}, r"not a retaliation rule"),
+        (
+            "ceasefire",
+            {"name": "forgiving", "window": 0},
+            r"ceasefire\.window: .*between 1 and 365",
+        ),
+        ("ceasefire", {}, r"give exactly one of 'name'"),
+    ],
+)
 def test_bad_rule_nodes_get_one_clear_message(kind, node, match):
     with pytest.raises(ConfigError, match=match):
         build_rule(node, kind)

@@ -44,20 +44,47 @@ def edit(data, path, value):
     return data
 
 
-@pytest.mark.parametrize(("path", "value", "match"), [
-    ("militants.ttp.host", "pakistn", r"scenario\.militants\.ttp\.host: host 'pakistn' is not a "
-                                      r"state of the scenario; did you mean 'pakistan'"),
-    ("states.pakistan.compliance", 1.5, r"scenario\.states\.pakistan\.compliance: is a "
-                                        r"probability and must be in \[0, 1\], got 1.5"),
-    ("states.pakistan.pressure_half_life", -3.0, r"pressure_half_life: must be > 0.0, got -3.0"),
-    ("states.pakistan.pressure", "high", r"states\.pakistan\.pressure: must be a number"),
-    ("states.pakistan.retaliation.p_act", 2.0, r"states\.pakistan\.retaliation\.p_act"),
-    ("mediators.qatar.parties", ["pakistan", "india"], r"mediators\.qatar\.parties: party 'india'"),
-    ("militants.ttp.targets", {"pakistan": -1.0}, r"militants\.ttp\.targets\.pakistan: must be"),
-    ("states.pakistan.inflicted.military", [0, 1], r"inflicted\.military: needs one mean per rung"),
-    ("start_rung", 7, r"scenario\.start_rung: must be \[0, 5\], got 7"),
-    ("decay", True, r"scenario\.decay: must be a number"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "match"),
+    [
+        (
+            "militants.ttp.host",
+            "pakistn",
+            r"scenario\.militants\.ttp\.host: host 'pakistn' is not a "
+            r"state of the scenario; did you mean 'pakistan'",
+        ),
+        (
+            "states.pakistan.compliance",
+            1.5,
+            r"scenario\.states\.pakistan\.compliance: is a "
+            r"probability and must be in \[0, 1\], got 1.5",
+        ),
+        (
+            "states.pakistan.pressure_half_life",
+            -3.0,
+            r"pressure_half_life: must be > 0.0, got -3.0",
+        ),
+        ("states.pakistan.pressure", "high", r"states\.pakistan\.pressure: must be a number"),
+        ("states.pakistan.retaliation.p_act", 2.0, r"states\.pakistan\.retaliation\.p_act"),
+        (
+            "mediators.qatar.parties",
+            ["pakistan", "india"],
+            r"mediators\.qatar\.parties: party 'india'",
+        ),
+        (
+            "militants.ttp.targets",
+            {"pakistan": -1.0},
+            r"militants\.ttp\.targets\.pakistan: must be",
+        ),
+        (
+            "states.pakistan.inflicted.military",
+            [0, 1],
+            r"inflicted\.military: needs one mean per rung",
+        ),
+        ("start_rung", 7, r"scenario\.start_rung: must be \[0, 5\], got 7"),
+        ("decay", True, r"scenario\.decay: must be a number"),
+    ],
+)
 def test_bad_scenario_input_is_refused_naming_the_field(seed_scenario, path, value, match):
     with pytest.raises(ConfigError, match=match):
         scenario_from_dict(edit(base(seed_scenario), path, value))
@@ -66,8 +93,11 @@ def test_bad_scenario_input_is_refused_naming_the_field(seed_scenario, path, val
 def test_misspelt_key_suggests_the_right_one(seed_scenario):
     data = base(seed_scenario)
     data["states"]["pakistan"]["complience"] = data["states"]["pakistan"].pop("compliance")
-    with pytest.raises(ConfigError, match=r"states\.pakistan\.complience: unknown key; did you "
-                                          r"mean 'compliance'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"states\.pakistan\.complience: unknown key; did you "
+        r"mean 'compliance'",
+    ):
         scenario_from_dict(data)
 
 
