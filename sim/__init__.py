@@ -4,21 +4,29 @@ Results explore scenarios; they are not forecasts.
 """
 
 from sim.errors import ConfigError
+from sim.experiment import Experiment, ExperimentResult, load_experiment, run_experiment
 from sim.model import EscalationModel
 from sim.montecarlo import SimulationResult, simulate
 from sim.rules import build_rule
 from sim.scenario import RUNG_NAMES, Scenario, load_scenario, scenario_from_dict
+from sim.store import Results, load_results
 from sim.validation import exact_escalation
 
 __all__ = [
     "RUNG_NAMES",
     "ConfigError",
     "EscalationModel",
+    "Experiment",
+    "ExperimentResult",
+    "Results",
     "Scenario",
     "SimulationResult",
     "build_rule",
     "exact_escalation",
+    "load_experiment",
+    "load_results",
     "load_scenario",
+    "run_experiment",
     "scenario_from_dict",
     "simulate",
 ]

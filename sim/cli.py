@@ -1,0 +1,294 @@
+"""The command line: ``python -m sim [experiment=NAME] [key=value ...]``.
+
+``python -m sim --list`` (or ``list``) lists experiments, scenarios, rules and the other config
+groups with one line each; it is answered here, before Hydra reads the arguments. Everything else
+goes to Hydra (``--cfg job`` prints the composed config, ``--help`` the usage, ``-m`` sweeps).
+
+A user's mistake (a misspelt key or option, a wrong type, a value out of range, an unimportable
+``_target_``) ends the run with one line ``error: <key path>: <message>`` on stderr and exit
+code 2, without a traceback (set ``HYDRA_FULL_ERROR=1`` to see one). A validation run whose Monte
+Carlo disagrees with the exact values exits with 1. SIGTERM and Ctrl-C stop a run cleanly: files
+are written atomically, so the results folder keeps only complete files.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import hydra
+import pandas as pd
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from sim import paths
+from sim.config import (
+    CUSTOM_RULE,
+    RULE_GROUPS,
+    config_error,
+    is_config_failure,
+    register_configs,
+)
+from sim.experiment import ExperimentResult, experiment_from_config, run_experiment
+
+LIST_FLAGS = ("--list", "list")
+EXIT_CONFIG = 2
+EXIT_VALIDATION = 1
+EXIT_INTERRUPTED = 130
+_FULL_ERROR = False
+
+
+class ValidationFailed(Exception):
+    """A validation run found the Monte Carlo and the exact values apart."""
+
+
+@hydra.main(version_base="1.3", config_path=str(paths.CONFIG_DIR), config_name="config")
+def run(cfg: DictConfig) -> None:
+    """Run the composed experiment in Hydra's run directory and print its summary."""
+    with _reported_errors():
+        hc = HydraConfig.get()
+        folder = Path(hc.runtime.output_dir)
+        try:
+            experiment = experiment_from_config(cfg, overrides=list(hc.overrides.task))
+        except Exception:
+            # Hydra made the folder before the checks ran: leave no empty folder behind.
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+            raise
+        command = [sys.executable, "-m", "sim", *sys.argv[1:]]
+        result = run_experiment(experiment, folder=folder, command=command)
+        if not experiment.output.quiet:
+            print_result(result)
+        print(f"results: {result.folder}")
+        _check_validation(result)
+
+
+def _check_validation(result: ExperimentResult) -> None:
+    if result.passed:
+        return
+    bad = result.validation[~result.validation["agrees"]]
+    worst = bad.loc[bad["z"].abs().idxmax()]
+    raise ValidationFailed(
+        f"{len(bad)} of {len(result.validation)} probabilities disagree with the exact values "
+        f"beyond {result.experiment.validation.tolerance_se} s.e. (worst: rung {worst.rung} "
+        f"within {worst.within_days} days, {worst.z:+.1f} s.e.); see {result.folder}/validation.csv"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``python -m sim``: list, or hand the arguments to Hydra.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default ``sys.argv[1:]``).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in LIST_FLAGS for a in args):
+        print(listing())
+        return
+    sys.argv = [sys.argv[0], *args]
+    register_configs()
+    global _FULL_ERROR
+    _FULL_ERROR = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises instead of printing; we report
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with _reported_errors():
+            run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if not _FULL_ERROR:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+@contextmanager
+def _reported_errors() -> Iterator[None]:
+    """Turn a user's mistake into ``error: <message>`` and an exit code, without a traceback.
+
+    Inside the job as well as around Hydra: an exception leaving the job would make Hydra print
+    its overrides first. Other exceptions (bugs) keep their traceback.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        _fail("interrupted; the results folder keeps only complete files", EXIT_INTERRUPTED)
+    except ValidationFailed as exc:
+        _fail(str(exc), EXIT_VALIDATION)
+    except Exception as exc:
+        if _FULL_ERROR or not is_config_failure(exc):
+            raise
+        _fail(str(config_error(exc)), EXIT_CONFIG)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # Unwind like Ctrl-C, so atomic writes remove their temp files on the way out.
+    raise KeyboardInterrupt
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+def print_result(result: ExperimentResult) -> None:
+    """Print the summary table (and the validation table) of a finished run."""
+    exp = result.experiment
+    print(f"{exp.name}: {exp.question}" if exp.question else exp.name)
+    print(format_summary(result.summary, result.result.replications, exp.mc.seed))
+    if result.validation is not None:
+        print()
+        print(format_validation(result.validation, exp.validation.tolerance_se))
+
+
+def format_summary(summary: pd.DataFrame, replications: int, seed: int) -> str:
+    """P(max rung >= k within t days) as a rung-by-horizon text table with 95 % intervals."""
+    horizons = list(dict.fromkeys(summary["within_days"]))
+    head = [
+        f"P(max rung >= k within t days) [95% interval]; {replications:,} replications, "
+        f"seed {seed}",
+        "",
+    ]
+    rows = [["rung k", *(f"t = {t:g} days" for t in horizons)]]
+    for (rung, name), group in summary.groupby(["rung", "rung_name"], sort=False):
+        cells = {
+            row.within_days: f"{row.probability:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+            for row in group.itertuples()
+        }
+        rows.append([f"{rung} {name}", *(cells.get(t, "") for t in horizons)])
+    return "\n".join(head + _columns(rows))
+
+
+def format_validation(table: pd.DataFrame, tolerance_se: float) -> str:
+    """Monte Carlo beside the exact values, with the difference in standard errors."""
+    rows = [["rung k", "t days", "monte carlo", "exact", "difference", "s.e.", "diff/s.e.", ""]]
+    for row in table.itertuples():
+        rows.append(
+            [
+                str(row.rung),
+                f"{row.within_days:g}",
+                f"{row.monte_carlo:.4f}",
+                f"{row.exact:.4f}",
+                f"{row.difference:+.4f}",
+                f"{row.se:.4f}",
+                f"{row.z:+.2f}",
+                "ok" if row.agrees else f"DISAGREES (> {tolerance_se:g})",
+            ]
+        )
+    verdict = "all agree" if table["agrees"].all() else f"{int((~table['agrees']).sum())} disagree"
+    return "\n".join(
+        [
+            f"Monte Carlo vs exact Markov chain: {verdict} within {tolerance_se:g} s.e.",
+            "",
+            *_columns(rows),
+        ]
+    )
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]
+    return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
+
+
+# --- listing ----------------------------------------------------------------------------------
+
+
+def listing() -> str:
+    """Every option of every config group, with one line of description each."""
+    configs = paths.CONFIG_DIR
+    sections = [
+        (
+            "Experiments",
+            "experiment=NAME",
+            paths.EXPERIMENTS_DIR,
+            _experiments(paths.EXPERIMENTS_DIR),
+            "default: seed_baseline",
+        ),
+        (
+            "Scenarios",
+            "scenario=NAME",
+            configs / "scenario",
+            _scenarios(configs / "scenario"),
+            "default: pak_afg_2026",
+        ),
+        (
+            "Retaliation rules",
+            "retaliation=NAME retaliation.state=STATE|all",
+            configs / "retaliation",
+            _rules("retaliation"),
+            "default: none chosen, each state keeps the scenario's rule",
+        ),
+        (
+            "Ceasefire rules",
+            "ceasefire=NAME",
+            configs / "ceasefire",
+            _rules("ceasefire"),
+            "default: none chosen, the scenario's rule",
+        ),
+    ]
+    for group, title in (
+        ("mc", "Monte Carlo settings"),
+        ("executor", "Executors"),
+        ("output", "Output"),
+    ):
+        folder = configs / group
+        options = {p.stem: _first_comment(p) for p in sorted(folder.glob("*.yaml"))}
+        sections.append((title, f"{group}=NAME", folder, options, ""))
+    lines = []
+    for title, usage, folder, options, default in sections:
+        note = f"; {default}" if default else ""
+        lines.append(f"{title} ({usage}{note}) in {folder}:")
+        width = max((len(k) for k in options), default=0)
+        lines += [f"  {name:<{width}}  {text}".rstrip() for name, text in options.items()]
+        lines.append("")
+    lines.append(
+        "Run: python -m sim experiment=NAME key=value ...; show the composed config "
+        "without running: add --cfg job."
+    )
+    return "\n".join(lines)
+
+
+def _first_comment(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.lstrip("#").strip()
+        if line.startswith("#") and text and not text.startswith("@package"):
+            return text
+    return ""
+
+
+def _experiments(folder: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(folder.glob("*.yaml")):
+        text = _first_comment(path)
+        out[path.stem] = text.removeprefix("Question:").split(" Run:")[0].strip()
+    return out
+
+
+def _scenarios(folder: Path) -> dict[str, str]:
+    import yaml
+
+    out = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        out[path.stem] = str(data.get("description") or _first_comment(path))
+    return out
+
+
+def _rules(kind: str) -> dict[str, str]:
+    out = {}
+    for name, cls in sorted(RULE_GROUPS[kind].items()):
+        doc = inspect.getdoc(cls) or ""
+        out[name] = doc.splitlines()[0] if doc else cls.__name__
+    out[CUSTOM_RULE] = f"your own class: {kind}._target_=mypkg.rules.MyRule"
+    return out

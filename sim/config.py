@@ -1,0 +1,466 @@
+"""Hydra structured configs: the schema of ``configs/``, where experiments live, and error messages.
+
+The config tree (``configs/``, :data:`sim.paths.CONFIG_DIR`)::
+
+    config.yaml        defaults: schema, scenario, retaliation, ceasefire, mc, executor, output,
+                       experiment (seed_baseline); Hydra's run dir = the results folder
+    scenario/          one YAML per scenario (typed by ScenarioConfig, derived from sim.scenario)
+    retaliation/       one YAML per retaliation rule, plus ``custom`` for a user's class
+    ceasefire/         one YAML per ceasefire rule, plus ``custom``
+    mc/  executor/  output/
+
+Named experiments are the YAML files of ``experiments/`` (:data:`sim.paths.EXPERIMENTS_DIR`), the
+group ``experiment``: :class:`ExperimentsSearchPath` puts that folder on Hydra's config search path
+through :class:`ExperimentsConfigSource` (scheme ``experiments://``), which serves
+``experiments/NAME.yaml`` as ``experiment/NAME``. ``python -m sim --info searchpath`` shows it.
+
+Schemas are registered under ``schema/...`` in Hydra's ConfigStore, so they never show up as an
+option of a selectable group; each YAML pulls its schema through its ``defaults`` list (Hydra's
+structured-config tutorial, section 5.2). Rule config nodes are derived from the rule dataclasses
+of :mod:`sim.rules`, and the scenario's from the dataclasses of :mod:`sim.scenario`, so a new rule
+or field needs no second spelling here. A rule slot inside a scenario is typed ``Any``, so a
+user's ``_target_`` class with its own fields still fits; :func:`sim.scenario.scenario_from_dict`
+builds (and so checks) every rule before a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_search_path import ConfigSearchPath
+from hydra.core.config_store import ConfigStore
+from hydra.core.object_type import ObjectType
+from hydra.core.plugins import Plugins
+from hydra.errors import ConfigCompositionException, HydraException, MissingConfigException
+from hydra.plugins.config_source import ConfigLoadError, ConfigResult, ConfigSource
+from hydra.plugins.search_path_plugin import SearchPathPlugin
+from omegaconf import MISSING, OmegaConf
+from omegaconf.errors import (
+    ConfigAttributeError,
+    ConfigKeyError,
+    MissingMandatoryValue,
+    OmegaConfBaseException,
+    ValidationError,
+)
+
+from sim import paths
+from sim.errors import ConfigError, did_you_mean
+from sim.montecarlo import DEFAULT_CHUNK_SIZE
+from sim.rules import CEASEFIRE_RULES, RETALIATION_RULES
+from sim.scenario import Inflicted, MediatorSpec, MilitantSpec, Scenario, StateSpec
+
+__all__ = [
+    "EXECUTORS",
+    "RULE_GROUPS",
+    "Config",
+    "ExecutorConfig",
+    "ExperimentsConfigSource",
+    "ExperimentsSearchPath",
+    "MonteCarloConfig",
+    "OutputConfig",
+    "ValidationConfig",
+    "config_error",
+    "register_configs",
+]
+
+EXECUTORS = ("serial", "processes", "dask")
+"""Executor names accepted by ``executor.name``."""
+
+EXPERIMENT_GROUP = "experiment"
+CUSTOM_RULE = "custom"
+ALL_STATES = "all"
+
+
+# --- schemas of the groups ------------------------------------------------------------------
+
+
+@dataclass
+class MonteCarloConfig:
+    """How many replications, for how long, on which random numbers; what the summary shows.
+
+    Parameters
+    ----------
+    replications : int
+        R, >= 1.
+    horizon : int
+        T, days simulated, >= 1.
+    seed : int
+        The run's seed, >= 0: same config and seed give the same outcomes, bit for bit.
+    chunk_size : int
+        Replications advanced together, >= 1; part of the random numbers (recorded).
+    horizons : list of int
+        Days t of the summary table P(max rung >= k within t days); those beyond `horizon` are
+        dropped.
+    rungs : list of int
+        Rungs k of the summary table, each 0..5.
+    """
+
+    replications: int = 10_000
+    horizon: int = 365
+    seed: int = 0
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    horizons: list[int] = field(default_factory=lambda: [7, 30, 90, 365])
+    rungs: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
+
+
+@dataclass
+class ExecutorConfig:
+    """Where the chunks run.
+
+    Parameters
+    ----------
+    name : {"serial", "processes", "dask"}
+        In this process, in a local process pool, or on a Dask cluster.
+    workers : int, optional
+        Processes (or Dask local workers); None lets the executor choose.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); None starts a local cluster.
+    """
+
+    name: str = "serial"
+    workers: int | None = None
+    scheduler: str | None = None
+
+
+@dataclass
+class OutputConfig:
+    """Where results go and what is shown while running.
+
+    Parameters
+    ----------
+    root : str
+        Parent folder of the results folders, relative to the current directory unless absolute.
+    figures : bool
+        Save figures into the results folder (when :mod:`sim.plots` is available).
+    progress : bool, optional
+        Show a progress bar; None shows one when stderr is a terminal.
+    quiet : bool
+        Print only the results folder's path (no progress bar, no table).
+    """
+
+    root: str = "outputs"
+    figures: bool = True
+    progress: bool | None = None
+    quiet: bool = False
+
+
+@dataclass
+class ValidationConfig:
+    """Compare the Monte Carlo with the exact Markov-chain probabilities (:mod:`sim.validation`).
+
+    Parameters
+    ----------
+    exact : bool
+        Compute the exact values and write ``validation.csv``; the scenario must use
+        constant-probability (or no) rules.
+    tolerance_se : float
+        Largest accepted difference, in standard errors of the Monte Carlo estimate, > 0.
+    """
+
+    exact: bool = False
+    tolerance_se: float = 4.0
+
+
+# --- schemas derived from sim.scenario and sim.rules -------------------------------------
+
+
+def _derived(
+    cls: type,
+    name: str,
+    nested: dict[str, type] | None = None,
+    extra: list[tuple[str, Any, Any]] | None = None,
+) -> type:
+    """Make a mutable schema dataclass with the fields of dataclass `cls`.
+
+    Scalars keep their type (so OmegaConf refuses text where a number goes, naming the key),
+    nested dataclasses become nested schemas, mappings and lists become untyped containers
+    (their values are checked by :func:`sim.scenario.scenario_from_dict`), ``Any`` stays ``Any``.
+    `nested` maps a field holding a mapping of id to spec onto that spec's schema.
+    """
+    nested = nested or {}
+    hints = typing.get_type_hints(cls)
+    specs: list[tuple[str, Any, Any]] = list(extra or [])
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if f.name in nested:
+            kind, default = dict[str, nested[f.name]], field(default_factory=dict)
+        elif dataclasses.is_dataclass(hint):
+            sub = _derived(hint, f"{hint.__name__}Config")
+            kind, default = sub, field(default_factory=sub)
+        else:
+            origin = typing.get_origin(hint) or hint
+            kind = {dict: dict[str, Any], list: list[Any]}.get(origin, hint)
+            if f.default is not dataclasses.MISSING:
+                default = field(default=f.default)
+            elif f.default_factory is not dataclasses.MISSING:
+                default = field(default_factory=f.default_factory)
+            else:
+                default = field(default=MISSING)
+        specs.append((f.name, kind, default))
+    return dataclasses.make_dataclass(name, specs, module=__name__)
+
+
+StateConfig = _derived(StateSpec, "StateConfig")
+MilitantConfig = _derived(MilitantSpec, "MilitantConfig")
+MediatorConfig = _derived(MediatorSpec, "MediatorConfig")
+InflictedConfig = _derived(Inflicted, "InflictedConfig")
+ScenarioConfig = _derived(
+    Scenario,
+    "ScenarioConfig",
+    nested={"states": StateConfig, "militants": MilitantConfig, "mediators": MediatorConfig},
+)
+
+
+RULE_GROUPS: dict[str, dict[str, type]] = {
+    "retaliation": RETALIATION_RULES,
+    "ceasefire": CEASEFIRE_RULES,
+}
+"""The rule groups and their registries: one config option per registered rule, plus custom."""
+
+
+def _rule_schema(kind: str, name: str, cls: type | None) -> type:
+    """Make the schema of one rule option.
+
+    It holds ``name`` (or ``_target_`` for a user's class), the rule's fields, and for a
+    retaliation rule the ``state`` it applies to (required).
+    """
+    head: list[tuple[str, Any, Any]] = (
+        [("name", str, field(default=name))]
+        if cls is not None
+        else [("_target_", str, field(default=MISSING))]
+    )
+    if kind == "retaliation":
+        head.append(("state", Any, field(default=MISSING)))
+    stem = cls.__name__ if cls is not None else "Custom"
+    schema_name = f"{stem}{kind.capitalize()}Config"
+    if cls is None:
+        return dataclasses.make_dataclass(schema_name, head, module=__name__)
+    return _derived(cls, schema_name, extra=head)
+
+
+@dataclass
+class Config:
+    """The whole config of a run (``python -m sim --cfg job`` prints it).
+
+    Parameters
+    ----------
+    name : str
+        The experiment's name; names the results folder.
+    question : str
+        The research question the experiment answers (printed and saved with the results).
+    scenario : ScenarioConfig
+        The crisis (``configs/scenario/``).
+    retaliation : rule node, optional
+        A retaliation rule applied to ``retaliation.state`` (a state id or ``all``); None keeps
+        each state's rule from the scenario.
+    ceasefire : rule node, optional
+        A ceasefire rule replacing ``scenario.ceasefire``; None keeps the scenario's.
+    mc, executor, output, validation
+        See their schemas.
+    """
+
+    name: str = "run"
+    question: str = ""
+    scenario: ScenarioConfig = MISSING  # type: ignore[valid-type]
+    retaliation: Any = None
+    ceasefire: Any = None
+    mc: MonteCarloConfig = field(default_factory=MonteCarloConfig)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
+
+
+def register_configs() -> None:
+    """Register the schemas under ``schema/`` and put ``experiments/`` on the search path.
+
+    Idempotent; :func:`sim.cli.main` and :func:`sim.experiment.load_experiment` call it before
+    Hydra composes a config.
+    """
+    cs = ConfigStore.instance()
+    cs.store(group="schema", name="config", node=Config)
+    cs.store(group="schema", name="scenario", node=ScenarioConfig)
+    cs.store(group="schema", name="mc", node=MonteCarloConfig)
+    cs.store(group="schema", name="executor", node=ExecutorConfig)
+    cs.store(group="schema", name="output", node=OutputConfig)
+    for kind, registry in RULE_GROUPS.items():
+        for name, cls in registry.items():
+            cs.store(group=f"schema/{kind}", name=name, node=_rule_schema(kind, name, cls))
+        cs.store(group=f"schema/{kind}", name=CUSTOM_RULE, node=_rule_schema(kind, "", None))
+    plugins = Plugins.instance()
+    plugins.register(ExperimentsConfigSource)
+    plugins.register(ExperimentsSearchPath)
+
+
+# --- experiments/ on the search path ----------------------------------------------------------
+
+
+class ExperimentsConfigSource(ConfigSource):
+    """Serve the YAML files of one folder as the config group ``experiment``.
+
+    ``experiments://<folder>`` answers ``experiment/NAME`` with ``<folder>/NAME.yaml`` and knows
+    nothing else, so the folder can sit at the repository's top level (``experiments/``).
+    """
+
+    @staticmethod
+    def scheme() -> str:
+        """Return the URL scheme of this source, ``experiments``."""
+        return "experiments"
+
+    def _file(self, config_path: str) -> Path | None:
+        group, _, name = self._normalize_file_name(config_path).partition("/")
+        if group != EXPERIMENT_GROUP or not name or "/" in name:
+            return None
+        return Path(self.path) / name
+
+    def load_config(self, config_path: str) -> ConfigResult:
+        """Load ``experiment/NAME`` from ``<folder>/NAME.yaml``."""
+        path = self._file(config_path)
+        if path is None or not path.is_file():
+            raise ConfigLoadError(f"Config not found: {config_path}")
+        text = path.read_text(encoding="utf-8")
+        return ConfigResult(
+            config=OmegaConf.create(text) if text.strip() else OmegaConf.create({}),
+            path=f"{self.scheme()}://{self.path}",
+            provider=self.provider,
+            header=ConfigSource._get_header_dict(text),
+        )
+
+    def available(self) -> bool:
+        """Whether the folder exists."""
+        return Path(self.path).is_dir()
+
+    def is_group(self, config_path: str) -> bool:
+        """``""`` and ``experiment`` are groups here."""
+        return config_path.strip("/") in ("", EXPERIMENT_GROUP) and self.available()
+
+    def is_config(self, config_path: str) -> bool:
+        """Whether ``experiment/NAME`` has a file."""
+        path = self._file(config_path)
+        return path is not None and path.is_file()
+
+    def list(self, config_path: str, results_filter: ObjectType | None) -> list[str]:
+        """List the group ``experiment`` at the top, and the experiments in it."""
+        group = config_path.strip("/")
+        if not self.available():
+            return []
+        if group == "":
+            return [EXPERIMENT_GROUP] if results_filter in (None, ObjectType.GROUP) else []
+        if group != EXPERIMENT_GROUP or results_filter == ObjectType.GROUP:
+            return []
+        return sorted(p.stem for p in Path(self.path).glob("*.yaml") if p.is_file())
+
+
+class ExperimentsSearchPath(SearchPathPlugin):
+    """Append ``experiments://<sim.paths.EXPERIMENTS_DIR>`` to Hydra's config search path."""
+
+    def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
+        """Add the experiments folder (``SIM_EXPERIMENTS_DIR`` overrides its location)."""
+        search_path.append(
+            provider="sim-experiments",
+            path=f"{ExperimentsConfigSource.scheme()}://{paths.EXPERIMENTS_DIR}",
+        )
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+_GROUP_NOUN = {
+    "experiment": "experiment",
+    "scenario": "scenario",
+    "retaliation": "retaliation rule",
+    "ceasefire": "ceasefire rule",
+    "mc": "Monte Carlo setting",
+    "executor": "executor",
+    "output": "output setting",
+}
+
+_TYPE_NOUN = {"Integer": "a whole number", "Float": "a number", "Boolean": "true or false"}
+
+
+def config_error(exc: BaseException) -> ConfigError:
+    """One :class:`~sim.errors.ConfigError` naming the key path, from a Hydra or OmegaConf error.
+
+    Parameters
+    ----------
+    exc : Exception
+        Raised while Hydra composed a config or while OmegaConf read it.
+
+    Returns
+    -------
+    ConfigError
+        For a misspelt key: ``mc.replicatons: unknown key; did you mean 'replications'? ...``;
+        for a misspelt option: ``scenario=pak_afg_2025: no such scenario; did you mean ...``;
+        for a wrong type: ``mc.replications: must be a whole number, got 'abc'``.
+    """
+    if isinstance(exc, ConfigError):
+        return exc
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
+        return _missing_option(exc)
+    inner = _omegaconf_cause(exc)
+    if inner is not None:
+        return _omegaconf_error(inner)
+    text = str(exc).strip()
+    return ConfigError("", text.splitlines()[0] if text else type(exc).__name__)
+
+
+def _omegaconf_cause(exc: BaseException) -> OmegaConfBaseException | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OmegaConfBaseException):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _missing_option(exc: MissingConfigException) -> ConfigError:
+    group, _, option = str(exc.missing_cfg_file).rpartition("/")
+    options = list(exc.options or [])
+    if not group:
+        return ConfigError("", f"no config '{option}' in {paths.CONFIG_DIR}")
+    noun = _GROUP_NOUN.get(group, f"option of '{group}'")
+    hint = did_you_mean(option, options) if options else "the group has no options"
+    listing = " (python -m sim --list shows them all)" if group in _GROUP_NOUN else ""
+    return ConfigError(f"{group}={option}", f"no such {noun}; {hint}{listing}")
+
+
+def _omegaconf_error(exc: OmegaConfBaseException) -> ConfigError:
+    key = str(exc.full_key or exc.key or "")
+    msg = str(getattr(exc, "msg", "") or exc).splitlines()[0]
+    if isinstance(exc, ConfigKeyError | ConfigAttributeError) and "not in" in msg:
+        word = str(exc.key)
+        known = _keys_of(exc.parent_node)
+        hint = did_you_mean(word, known) if known else ""
+        typed = OmegaConf.get_type(exc.parent_node) not in (dict, None)
+        add = f"; to add a new key write +{key}=..." if key and not typed else ""
+        return ConfigError(key, f"unknown key; {hint}{add}".rstrip("; "))
+    if isinstance(exc, ValidationError) and "could not be converted" in msg:
+        wanted = next((noun for kind, noun in _TYPE_NOUN.items() if kind in msg), "another type")
+        return ConfigError(key, f"must be {wanted}, got {_offending(msg)}")
+    if isinstance(exc, ValidationError) and "is not a valid bool" in msg:
+        return ConfigError(key, f"must be true or false, got {_offending(msg)}")
+    if isinstance(exc, MissingMandatoryValue):
+        return ConfigError(key, "is required but not set")
+    return ConfigError(key, msg)
+
+
+def _offending(msg: str) -> str:
+    """Return the quoted value of an OmegaConf message ("Value 'abc' of type ...")."""
+    start = msg.find("'")
+    end = msg.find("'", start + 1)
+    return msg[start : end + 1] if 0 <= start < end else "another type"
+
+
+def _keys_of(node: Any) -> list[str]:
+    if node is None or not OmegaConf.is_dict(node):
+        return []
+    return [str(k) for k in node.keys()]
+
+
+def is_config_failure(exc: BaseException) -> bool:
+    """Whether `exc` is a user's config mistake (Hydra, OmegaConf or :class:`ConfigError`)."""
+    return isinstance(
+        exc, ConfigError | HydraException | OmegaConfBaseException | ConfigCompositionException
+    )
