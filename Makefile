@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup browser run test lint bench clean
 
 $(STAMP): pyproject.toml .python-version
 	$(PY) -m venv $(VENV)
@@ -12,14 +12,19 @@ $(STAMP): pyproject.toml .python-version
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+## Debian's Chromium, driven by Playwright in the interactive page's browser test (as root).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+setup: $(STAMP) browser
 
 ## Set up, then run the default experiment (seed_baseline) and print its headline table.
 run: $(STAMP)
 	$(BIN)/python -m sim $(ARGS)
 
 ## Set up, then run the whole test suite.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)

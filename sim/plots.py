@@ -23,6 +23,8 @@ against whom), for reading one replication event by event.
 from __future__ import annotations
 
 import os
+import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,7 +85,10 @@ _COLUMN_WORDS = {
     "attacks_": "attacks by {}",
     "strikes_": "days of strikes by {}",
 }
+# Columns of a sweep table: P(max rung >= k within t days) and paired differences.
+_CHANCE = re.compile(r"(p|diff)_rung(\d)_(\d+)d(_low|_high)?")
 _PLAIN_WORDS = {
+    "p_war": "chance of war (1,000+ battle deaths)",
     "battle_deaths": "battle deaths",
     "clashes": "days of interstate clashes",
     "ceasefire_days": "days under a ceasefire",
@@ -141,6 +146,17 @@ def column_words(column: str, names: Mapping[str, str] | None = None) -> str:
     for prefix, words in _COLUMN_WORDS.items():
         if column.startswith(prefix):
             return words.format(_name(column.removeprefix(prefix), names))
+    if match := _CHANCE.fullmatch(column):
+        change, rung, days, limit = match.groups()
+        words = f"chance of {RUNG_NAMES[int(rung)]} within {days} days"
+        words = f"change in the {words}" if change == "diff" else words
+        return words + {None: "", "_low": " (lower limit)", "_high": " (upper limit)"}[limit]
+    if column.startswith("mean_"):
+        return "mean " + column_words(column.removeprefix("mean_"), names)
+    if "." in column:
+        # A scenario key path such as mediators.qatar.leverage: the actor, then the field.
+        _, actor, *field = column.split(".")
+        return f"{_name(actor, names)}: {' '.join(field).replace('_', ' ')}"
     return _PLAIN_WORDS.get(column, column.replace("_", " "))
 
 
@@ -181,7 +197,11 @@ def _run_tables(run: SimulationResult | EscalationModel) -> tuple[pd.DataFrame, 
 # -- one replication ---------------------------------------------------------------------------
 
 
-def timeline(run: SimulationResult | EscalationModel, replication: int = 0) -> Figure:
+def timeline(
+    run: SimulationResult | EscalationModel,
+    replication: int = 0,
+    figsize: tuple[float, float] = (9.0, 5.5),
+) -> Figure:
     """Draw one replication: its rung day by day, with actions, ceasefires and militant attacks.
 
     The upper panel holds each pair of states' rung as a step line, the days under a ceasefire
@@ -197,6 +217,8 @@ def timeline(run: SimulationResult | EscalationModel, replication: int = 0) -> F
         (the interactive page draws its model as it steps).
     replication : int
         Global index of the replication to draw.
+    figsize : tuple of float
+        Width and height in inches.
 
     Returns
     -------
@@ -214,7 +236,7 @@ def timeline(run: SimulationResult | EscalationModel, replication: int = 0) -> F
             f"{trajectory['replication'].max()})"
         )
     log = events[events["replication"] == replication]
-    fig = _figure(9.0, 5.5)
+    fig = _figure(*figsize)
     ladder, attacks = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
 
     ceasefire = path.groupby("day")["ceasefire"].any()
@@ -278,9 +300,10 @@ def timeline(run: SimulationResult | EscalationModel, replication: int = 0) -> F
     _rung_axis(ladder)
     ladder.set_ylabel("escalation ladder")
     ladder.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
-    title = scenario.description if scenario is not None and scenario.description else ""
-    ladder.set_title(
-        f"One simulated path (replication {replication})" + (f"\n{title}" if title else ""),
+    about = getattr(scenario, "description", "")
+    title = f"One simulated path (replication {replication})"
+    fig.suptitle(
+        title + ("\n" + textwrap.fill(about, 2 * len(title) + 20) if about else ""),
         fontsize="medium",
     )
 
@@ -332,16 +355,14 @@ def describe_events(
     if as_of:
         dates = pd.Timestamp(as_of) + pd.to_timedelta(events["day"], unit="D")
         table["date"] = dates.dt.strftime("%-d %b %Y")
-    what = events["kind"].map(KIND_WORDS).fillna(events["kind"])
-    several = (events["kind"] == "attack") & (events["count"] > 1)
-    what = what.where(~several, events["count"].astype(str) + " militant attacks")
-    rung = events["rung"].astype(int)
-    table["who"] = events["actor"].map(lambda a: _name(a, names))
-    table["what"] = what
-    table["against"] = events["target"].map(lambda t: _name(t, names) if t else "")
-    table["rung"] = np.where(
-        rung > 0, rung.astype(str) + " " + rung.map(lambda k: RUNG_NAMES[k]), ""
-    )
+    kinds, counts = events["kind"].tolist(), events["count"].tolist()
+    table["who"] = [_name(a, names) for a in events["actor"]]
+    table["what"] = [
+        f"{n} militant attacks" if kind == "attack" and n > 1 else KIND_WORDS.get(kind, kind)
+        for kind, n in zip(kinds, counts, strict=True)
+    ]
+    table["against"] = [_name(t, names) if t else "" for t in events["target"]]
+    table["rung"] = [f"{k} {RUNG_NAMES[k]}" if k > 0 else "" for k in events["rung"].astype(int)]
     table["killed"] = events["killed"].astype(int)
     return table.reset_index(drop=True)
 
@@ -723,24 +744,39 @@ def heatmap(
     return fig
 
 
-def sensitivity_bars(indices: pd.DataFrame, parameter: str | None = None) -> Figure:
+def _index_error(table: pd.DataFrame, key: str) -> np.ndarray:
+    """Error-bar lengths of `key`: from ``_low``/``_high`` limits or a ``_conf`` half-width."""
+    if {f"{key}_low", f"{key}_high"} <= set(table.columns):
+        return np.vstack([table[key] - table[f"{key}_low"], table[f"{key}_high"] - table[key]])
+    if f"{key}_conf" in table.columns:
+        return table[f"{key}_conf"].to_numpy()
+    raise ValueError(
+        f"indices lack the interval of {key}: give {key}_conf, or {key}_low and {key}_high"
+    )
+
+
+def sensitivity_bars(indices: pd.DataFrame | Any, parameter: str | None = None) -> Figure:
     """Draw first-order (S1) and total (ST) Sobol indices per parameter, with their intervals.
 
     Parameters
     ----------
-    indices : pd.DataFrame
-        One row per parameter with columns ``S1, S1_conf, ST, ST_conf`` (SALib's
-        ``sobol.analyze`` results, the ``_conf`` columns being 95 % half-widths).
+    indices : pd.DataFrame, or an object with an ``indices`` table
+        One row per parameter with columns ``S1`` and ``ST`` and their intervals, either as
+        half-widths ``S1_conf, ST_conf`` (SALib's ``sobol.analyze(...).to_df()``) or as limits
+        ``S1_low, S1_high, ST_low, ST_high`` (``sim.sensitivity.SobolResult.indices``).
     parameter : str, optional
         Column holding the parameter names; default the index.
 
     Returns
     -------
     Figure
-        Horizontal bars with 95 % error bars, parameters sorted by ST with the largest at the
-        top; the bar containers are labelled "first-order S1 ..." and "total ST ...".
+        Horizontal bars with error bars over the intervals, parameters sorted by ST with the
+        largest at the top; the bar containers are labelled "first-order S1 ..." and
+        "total ST ...".
     """
-    missing = [c for c in ("S1", "S1_conf", "ST", "ST_conf") if c not in indices.columns]
+    if not isinstance(indices, pd.DataFrame):
+        indices = indices.indices
+    missing = [c for c in ("S1", "ST") if c not in indices.columns]
     if missing:
         raise ValueError(f"indices lack column(s) {missing}")
     table = indices.set_index(parameter) if parameter else indices
@@ -749,24 +785,19 @@ def sensitivity_bars(indices: pd.DataFrame, parameter: str | None = None) -> Fig
     fig = _figure(7.0, 1.2 + 0.5 * len(table))
     ax = fig.subplots()
     height = 0.38
-    ax.barh(
-        rows + height / 2,
-        table["S1"],
-        height,
-        xerr=table["S1_conf"],
-        capsize=3,
-        color="tab:blue",
-        label="first-order S1: the lever alone",
-    )
-    ax.barh(
-        rows - height / 2,
-        table["ST"],
-        height,
-        xerr=table["ST_conf"],
-        capsize=3,
-        color="tab:orange",
-        label="total ST: with its interactions",
-    )
+    for key, offset, colour, label in (
+        ("S1", height / 2, "tab:blue", "first-order S1: the lever alone"),
+        ("ST", -height / 2, "tab:orange", "total ST: with its interactions"),
+    ):
+        ax.barh(
+            rows + offset,
+            table[key],
+            height,
+            xerr=_index_error(table, key),
+            capsize=3,
+            color=colour,
+            label=label,
+        )
     ax.set_yticks(rows, [column_words(str(name)) for name in table.index])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("share of the outcome's variance explained")

@@ -71,6 +71,7 @@ def test_timeline_draws_the_rung_path_of_the_replication(small_run, busy_replica
     assert labels == [f"{k} {name}" for k, name in enumerate(sim.RUNG_NAMES)]
     assert attacks.get_xlabel() == "days since 22 Feb 2026"
     assert ladder.get_ylabel() and attacks.get_ylabel()
+    assert fig.get_suptitle().startswith(f"One simulated path (replication {busy_replication})")
 
 
 def test_timeline_marks_strikes_clashes_and_ceasefires(small_run, busy_replication):
@@ -358,6 +359,39 @@ def test_sensitivity_bars_are_the_indices():
         plots.sensitivity_bars(indices.drop(columns="ST_conf"))
 
 
+def test_sensitivity_bars_take_interval_limits():
+    # The shape of sim.sensitivity.SobolResult.indices: limits rather than half-widths.
+    indices = pd.DataFrame(
+        {
+            "S1": [0.5, 0.1],
+            "S1_low": [0.4, 0.0],
+            "S1_high": [0.7, 0.2],
+            "ST": [0.6, 0.2],
+            "ST_low": [0.5, 0.1],
+            "ST_high": [0.8, 0.3],
+        },
+        index=["mediators.qatar.leverage", "militants.ttp.targets.pakistan"],
+    )
+
+    class Result:  # anything with an `indices` table
+        pass
+
+    result = Result()
+    result.indices = indices
+    ax = plots.sensitivity_bars(result).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "TTP: targets pakistan",
+        "Qatar: leverage",
+    ]
+    (s1,) = [
+        c
+        for c in ax.containers
+        if isinstance(c, BarContainer) and c.get_label().startswith("first-order")
+    ]
+    segments = s1.errorbar.lines[2][0].get_segments()
+    np.testing.assert_allclose([s[:, 0] for s in segments], [[0.0, 0.2], [0.4, 0.7]])
+
+
 def test_policy_comparison_draws_paired_and_independent_intervals(seed_scenario, mc_run):
     data = seed_scenario.to_dict()
     data["states"]["pakistan"]["retaliation"]["p_act"] = 0.2
@@ -437,3 +471,12 @@ def test_column_words():
     )
     assert plots.column_words("battle_deaths") == "battle deaths"
     assert plots.column_words("mediator_leverage") == "mediator leverage"
+    assert plots.column_words("p_rung4_90d") == "chance of interstate clashes within 90 days"
+    assert plots.column_words("p_rung4_90d_high") == (
+        "chance of interstate clashes within 90 days (upper limit)"
+    )
+    assert plots.column_words("diff_rung5_30d") == "change in the chance of war within 30 days"
+    assert plots.column_words("mean_civilian_deaths_afghanistan") == (
+        "mean civilians killed, Afghanistan"
+    )
+    assert plots.column_words("mediators.qatar.leverage") == "Qatar: leverage"
