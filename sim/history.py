@@ -45,6 +45,7 @@ __all__ = [
     "project",
     "replay",
     "run_projection",
+    "start_from_history",
     "write_start_values",
 ]
 
@@ -586,15 +587,51 @@ class _Walker:
         )
 
 
+def start_from_history(
+    scenario: Scenario,
+    events: pd.DataFrame | str | Path | None = None,
+    draws: int = 1,
+    seed: int = 0,
+    uncertainty: bool = False,
+) -> tuple[Scenario, ReplayResult]:
+    """Replay a timeline and return the scenario with the replayed ladder start, and the replay.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The crisis.
+    events : DataFrame, str or Path, optional
+        A timeline or its CSV file; default ``seeds/pak_afg_events.csv``.
+    draws, seed, uncertainty
+        As in :func:`replay`.
+
+    Returns
+    -------
+    (Scenario, ReplayResult)
+        The scenario with ``start_rung``, ``in_ceasefire`` and ``ceasefire_days`` from the
+        replay, and the replay, whose ``start`` goes to :func:`~sim.montecarlo.simulate`.
+
+    Examples
+    --------
+    >>> import sim
+    >>> scenario, history = start_from_history(sim.load_scenario())
+    >>> run = sim.simulate(scenario, replications=100, horizon=30, start=history.start)
+    """
+    if not isinstance(events, pd.DataFrame):
+        events = load_events(events)
+    result = replay(events, scenario, draws=draws, seed=seed, uncertainty=uncertainty)
+    return scenario.replace(**result.ladder()), result
+
+
 def project(
     scenario: Scenario,
     replay: ReplayResult,
     replications: int = 20_000,
     horizons: tuple[int, ...] = (7, 30, 90),
     seed: int = 0,
-    rung: int = 4,
+    rungs: tuple[int, ...] = (4,),
 ) -> pd.DataFrame:
-    """P(max rung >= `rung` within each horizon), starting from a replayed state.
+    """P(max rung >= k within each horizon) from a replayed state, for each rung k in `rungs`.
 
     Parameters
     ----------
@@ -608,13 +645,13 @@ def project(
         Days; the run lasts the longest.
     seed : int
         The run's seed (the same seed gives common random numbers across starting states).
-    rung : int
-        The rung whose reaching counts, 0..5.
+    rungs : tuple of int
+        The rungs whose reaching counts, each 0..5.
 
     Returns
     -------
     DataFrame
-        One row per horizon: ``start`` ("best figures" or "uncertain figures"), ``rung``,
+        One row per (rung, horizon): ``start`` ("best figures" or "uncertain figures"), ``rung``,
         ``within_days``, ``probability``, ``ci_low``, ``ci_high`` (95 % Wilson),
         ``replications``, ``draws``. ``attrs["outcomes"]`` holds the outcome table.
     """
@@ -629,20 +666,21 @@ def project(
     )
     label = "uncertain figures" if replay.uncertainty else "best figures"
     rows = []
-    for days in horizons:
-        est = stats.escalation_probability(run.outcomes, rung, days)
-        rows.append(
-            {
-                "start": label,
-                "rung": rung,
-                "within_days": days,
-                "probability": est.estimate,
-                "ci_low": est.low,
-                "ci_high": est.high,
-                "replications": est.n,
-                "draws": replay.draws,
-            }
-        )
+    for rung in rungs:
+        for days in horizons:
+            est = stats.escalation_probability(run.outcomes, rung, days)
+            rows.append(
+                {
+                    "start": label,
+                    "rung": rung,
+                    "within_days": days,
+                    "probability": est.estimate,
+                    "ci_low": est.low,
+                    "ci_high": est.high,
+                    "replications": est.n,
+                    "draws": replay.draws,
+                }
+            )
     table = pd.DataFrame(rows)
     table.attrs["outcomes"] = run.outcomes
     return table
@@ -654,7 +692,7 @@ def run_projection(
     replications: int = 20_000,
     horizons: tuple[int, ...] = (7, 30, 90),
     seed: int = 0,
-    rung: int = 4,
+    rungs: tuple[int, ...] = (4,),
 ) -> pd.DataFrame:
     """Project from the best-figure replay and from the uncertain one, on the same seed.
 
@@ -664,37 +702,38 @@ def run_projection(
         The crisis.
     events : DataFrame, optional
         The timeline; default :func:`sim.timeline.load_events`.
-    replications, horizons, seed, rung
+    replications, horizons, seed, rungs
         As in :func:`project`; the uncertain replay has one draw per replication.
 
     Returns
     -------
     DataFrame
-        The rows of :func:`project` for both starts, then one row per horizon with ``start`` =
-        "difference", the paired difference (uncertain - best) and its 95 % interval under
-        common random numbers.
+        The rows of :func:`project` for both starts, then one row per (rung, horizon) with
+        ``start`` = "difference": the paired difference (uncertain - best) and its 95 % interval
+        under common random numbers.
     """
     events = load_events() if events is None else events
     best = replay(events, scenario)
     spread = replay(events, scenario, draws=replications, seed=seed, uncertainty=True)
-    tables = [project(scenario, r, replications, horizons, seed, rung) for r in (best, spread)]
+    tables = [project(scenario, r, replications, horizons, seed, rungs) for r in (best, spread)]
     rows = []
-    for days in horizons:
-        diff = stats.paired_difference(
-            tables[0].attrs["outcomes"], tables[1].attrs["outcomes"], rung, days
-        )
-        rows.append(
-            {
-                "start": "difference",
-                "rung": rung,
-                "within_days": days,
-                "probability": diff.difference,
-                "ci_low": diff.low,
-                "ci_high": diff.high,
-                "replications": diff.n,
-                "draws": replications,
-            }
-        )
+    for rung in rungs:
+        for days in horizons:
+            diff = stats.paired_difference(
+                tables[0].attrs["outcomes"], tables[1].attrs["outcomes"], rung, days
+            )
+            rows.append(
+                {
+                    "start": "difference",
+                    "rung": rung,
+                    "within_days": days,
+                    "probability": diff.difference,
+                    "ci_low": diff.low,
+                    "ci_high": diff.high,
+                    "replications": diff.n,
+                    "draws": replications,
+                }
+            )
     return pd.concat([*tables, pd.DataFrame(rows)], ignore_index=True)
 
 
@@ -907,14 +946,11 @@ def main(argv: list[str] | None = None) -> None:
         print(_starting_table(best, spread).to_string(index=False))
         print(f"ladder: {best.ladder()}; ceasefire violations: {best.violations}")
         print(
-            f"\nP(max rung >= 4) from the replayed state, {args.replications} replications, "
-            f"seed {args.seed}:"
+            f"\nP(max rung >= k) from the replayed state (k = 4 interstate clashes, 5 war), "
+            f"{args.replications} replications, seed {args.seed}:"
         )
-        print(
-            run_projection(scenario, events, args.replications, seed=args.seed).to_string(
-                index=False
-            )
-        )
+        table = run_projection(scenario, events, args.replications, seed=args.seed, rungs=(4, 5))
+        print(table.to_string(index=False))
     print("These numbers explore a scenario; they are not a forecast.")
     if args.write_scenario:
         print(f"wrote {write_start_values(best.to_scenario_values(), args.scenario)}")
