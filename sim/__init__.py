@@ -4,9 +4,10 @@ Results explore scenarios; they are not forecasts.
 """
 
 from sim.errors import ConfigError
+from sim.executors import ChunkError
 from sim.experiment import Experiment, ExperimentResult, load_experiment, run_experiment
 from sim.model import EscalationModel
-from sim.montecarlo import SimulationResult, simulate
+from sim.montecarlo import SimulationResult, StoppingRule, simulate
 from sim.rules import build_rule
 from sim.scenario import RUNG_NAMES, Scenario, load_scenario, scenario_from_dict
 from sim.store import Results, load_results
@@ -14,6 +15,7 @@ from sim.validation import exact_escalation
 
 __all__ = [
     "RUNG_NAMES",
+    "ChunkError",
     "ConfigError",
     "EscalationModel",
     "Experiment",
@@ -21,6 +23,7 @@ __all__ = [
     "Results",
     "Scenario",
     "SimulationResult",
+    "StoppingRule",
     "build_rule",
     "exact_escalation",
     "load_experiment",
