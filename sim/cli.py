@@ -39,7 +39,8 @@ from sim.experiment import ExperimentResult, experiment_from_config, run_experim
 LIST_FLAGS = ("--list", "list")
 EXIT_CONFIG = 2
 EXIT_VALIDATION = 1
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 _FULL_ERROR = False
 
 
@@ -118,6 +119,8 @@ def _reported_errors() -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         _fail("interrupted; the results folder keeps only complete files", EXIT_INTERRUPTED)
+    except _Terminated:
+        _fail("terminated; the results folder keeps only complete files", EXIT_TERMINATED)
     except ValidationFailed as exc:
         _fail(str(exc), EXIT_VALIDATION)
     except Exception as exc:
@@ -126,9 +129,12 @@ def _reported_errors() -> Iterator[None]:
         _fail(str(config_error(exc)), EXIT_CONFIG)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that atomic writes remove their temp files."""
+
+
 def _terminate(signum: int, frame: object) -> None:
-    # Unwind like Ctrl-C, so atomic writes remove their temp files on the way out.
-    raise KeyboardInterrupt
+    raise _Terminated(signum)
 
 
 def _fail(message: str, code: int) -> None:

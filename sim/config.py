@@ -51,7 +51,7 @@ from sim import paths
 from sim.errors import ConfigError, did_you_mean
 from sim.montecarlo import DEFAULT_CHUNK_SIZE
 from sim.rules import CEASEFIRE_RULES, RETALIATION_RULES
-from sim.scenario import Inflicted, MediatorSpec, MilitantSpec, Scenario, StateSpec
+from sim.scenario import MediatorSpec, MilitantSpec, Scenario, StateSpec
 
 __all__ = [
     "EXECUTORS",
@@ -207,7 +207,6 @@ def _derived(
 StateConfig = _derived(StateSpec, "StateConfig")
 MilitantConfig = _derived(MilitantSpec, "MilitantConfig")
 MediatorConfig = _derived(MediatorSpec, "MediatorConfig")
-InflictedConfig = _derived(Inflicted, "InflictedConfig")
 ScenarioConfig = _derived(
     Scenario,
     "ScenarioConfig",

@@ -32,6 +32,7 @@ from sim.config import (
     ALL_STATES,
     EXECUTORS,
     EXPERIMENT_GROUP,
+    Config,
     ExecutorConfig,
     MonteCarloConfig,
     OutputConfig,
@@ -215,6 +216,8 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         The first problem, with its key path.
     """
     try:
+        if OmegaConf.get_type(cfg) is not Config:  # e.g. a config.yaml read back from a folder
+            cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
         if cfg.get("retaliation") is not None and OmegaConf.is_missing(cfg.retaliation, "state"):
             raise ConfigError("retaliation.state", _state_hint(cfg))
         data = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
@@ -353,7 +356,8 @@ def run_experiment(
     Parameters
     ----------
     experiment : Experiment or DictConfig
-        From :func:`load_experiment`, or a composed config (checked here).
+        From :func:`load_experiment`, or a config (checked here): a composed one, or the
+        ``config.yaml`` of a results folder (``sim.load_results(path).config``) to run it again.
     folder : str or Path, optional
         The results folder (the CLI passes Hydra's run directory). By default a new folder
         ``<output.root>/<name>/<YYYY-MM-DD_HH-MM-SS>``; a folder that already holds a run is
@@ -387,14 +391,13 @@ def run_experiment(
     results.write_manifest(record)
     result = experiment.simulate(progress=_show_progress(experiment.output, progress))
     results.write_outcomes(result.outcomes)
-    summary = stats.summary_table(
-        result.outcomes, horizons=tuple(mc.horizons), rungs=tuple(mc.rungs)
-    )
+    horizons = _summary_horizons(mc)
+    summary = stats.summary_table(result.outcomes, horizons=horizons, rungs=tuple(mc.rungs))
     results.write_summary(summary)
     validation = None
     if experiment.validation.exact:
         validation = compare_exact(
-            result, tuple(mc.horizons), tuple(mc.rungs), experiment.validation.tolerance_se
+            result, horizons, tuple(mc.rungs), experiment.validation.tolerance_se
         )
         store.write_csv(validation, results.path / VALIDATION_FILE)
     if experiment.output.figures:
@@ -420,6 +423,11 @@ def _results_folder(experiment: Experiment, folder: str | Path | None) -> store.
         return store.ResultsFolder.create(path.parent, path.name)
     path.mkdir(parents=True, exist_ok=True)
     return store.ResultsFolder(path)
+
+
+def _summary_horizons(mc: MonteCarloConfig) -> tuple[int, ...]:
+    """The summary's days: those of ``mc.horizons`` the run covers, else the horizon itself."""
+    return tuple(t for t in mc.horizons if t <= mc.horizon) or (mc.horizon,)
 
 
 def _show_progress(output: OutputConfig, progress: bool | None) -> bool:
