@@ -737,6 +737,7 @@ def run_projection(
     return pd.concat([*tables, pd.DataFrame(rows)], ignore_index=True)
 
 
+_LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8, "frameon": False}
 _KIND_STYLE = {
     "attack": ("tab:red", "v"),
     "strike": ("tab:blue", "^"),
@@ -792,7 +793,7 @@ def plot_replay(
                     lw=0,
                 )
         ax.set_ylabel(title)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(**_LEGEND)
     ax = axes[3]
     for column in [c for c in paths.columns if c.startswith("rung_")]:
         pair = column.removeprefix("rung_")
@@ -816,9 +817,9 @@ def plot_replay(
             lw=0,
             label="ceasefire in force",
         )
-    ax.set_ylim(0, 5)
+    ax.set_ylim(0, 5.6)
+    ax.set_yticks(range(6))
     ax.set_ylabel("rung")
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
     events = result.applied[result.applied["role"] != "none"]
     seen: set[str] = set()
     for row in events.itertuples(index=False):
@@ -828,8 +829,8 @@ def plot_replay(
         label = row.kind if row.kind not in seen else None
         seen.add(row.kind)
         size = 20 + 4 * (0 if pd.isna(row.killed_best) else int(row.killed_best))
-        axes[3].scatter(row.date, 4.7, s=size, color=color, marker=marker, label=label, zorder=3)
-    axes[3].legend(loc="upper left", fontsize=8, frameon=False, ncol=4)
+        axes[3].scatter(row.date, 5.2, s=size, color=color, marker=marker, label=label, zorder=3)
+    axes[3].legend(**_LEGEND)
     start = pd.Timestamp(since) if since is not None else paths["date"].iloc[0]
     axes[3].set_xlim(
         max(start, paths["date"].iloc[0] - pd.Timedelta(days=14)),
