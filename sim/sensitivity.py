@@ -55,6 +55,11 @@ class SobolResult:
         """Levers by total index ST, most influential first, with a ``rank`` column."""
         return rank_levers(self)
 
+    @property
+    def method(self) -> str:
+        """What ranks the levers: the total Sobol index."""
+        return "Sobol total index ST"
+
     def __str__(self) -> str:
         return (
             f"Sobol indices of {self.output} (N={self.samples}, "
@@ -86,6 +91,11 @@ class MorrisResult:
     def ranking(self) -> pd.DataFrame:
         """Levers by ``mu_star``, most influential first, with a ``rank`` column."""
         return rank_levers(self)
+
+    @property
+    def method(self) -> str:
+        """What ranks the levers: Morris' mean absolute elementary effect."""
+        return "Morris mu_star"
 
     def __str__(self) -> str:
         return (

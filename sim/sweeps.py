@@ -83,6 +83,8 @@ TABLE_FILE = "sweep.parquet"
 CSV_FILE = "sweep.csv"
 FAILURES_FILE = "failures.json"
 LOG_FILE = "progress.log"
+SENSITIVITY_FILE = "sensitivity.csv"
+DISCOVERY_FILE = "discovery.txt"
 POINTS_DIR = "points"
 FAILURES_DIR = "failures"
 OUTCOMES_DIR = "outcomes"
@@ -102,7 +104,12 @@ _SWEEP_KEYS = (
     "second_order",
     "folder",
     "keep_outcomes",
+    "analyze",
+    "discover",
+    "show",
 )
+# Keys that do not change any point's numbers: left out of the config hash.
+_UNHASHED = ("name", "folder", "keep_outcomes", "analyze", "discover", "show")
 _RULE_SLOTS = ("retaliation", "ceasefire")
 _DONE, _FAILED = "done", "failed"
 
@@ -385,11 +392,19 @@ class Sweep:
     second_order : bool
         Saltelli sample for second-order indices too.
     name : str
-        Name of the sweep (default folder ``outputs/sweeps/<name>``).
+        Name of the sweep (default folder ``outputs/<name>/sweep``).
     folder : str, optional
         Sweep folder; stable across runs so that a restart resumes.
     keep_outcomes : bool
         Keep every point's per-replication outcomes under ``outcomes/`` (the baseline's always).
+    analyze : tuple of str
+        Output columns to analyse when the sweep ends: Sobol indices (``saltelli``) or Morris
+        screening (``morris``), written to ``sensitivity.csv``.
+    discover : str, optional
+        A condition on the table such as ``"p_rung5_365d > 0.05"``: PRIM's box where it holds
+        is written to ``discovery.txt`` when the sweep ends.
+    show : tuple of str
+        More output columns for the printed summary (e.g. ``mean_ceasefire_days``).
     """
 
     parameters: tuple
@@ -405,9 +420,14 @@ class Sweep:
     name: str = "sweep"
     folder: str | None = None
     keep_outcomes: bool = False
+    analyze: tuple = ()
+    discover: str | None = None
+    show: tuple = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", tuple(self.parameters))
+        object.__setattr__(self, "analyze", tuple(str(o) for o in self.analyze))
+        object.__setattr__(self, "show", tuple(str(o) for o in self.show))
         object.__setattr__(self, "rungs", tuple(int(k) for k in self.rungs))
         object.__setattr__(self, "horizons", tuple(int(t) for t in self.horizons))
         object.__setattr__(
@@ -449,6 +469,12 @@ class Sweep:
             raise ConfigError("sweep.horizons", f"days must be >= 1, got {list(self.horizons)}")
         if self.levels < 2:
             raise ConfigError("sweep.levels", f"must be >= 2, got {self.levels}")
+        if self.analyze and self.design not in ("saltelli", "morris"):
+            raise ConfigError(
+                "sweep.analyze",
+                f"sensitivity analysis needs design saltelli (Sobol indices) or morris "
+                f"(screening), got {self.design}",
+            )
 
     @classmethod
     def from_config(cls, node: Any) -> Sweep:
@@ -495,10 +521,18 @@ class Sweep:
         return cls(parameters=params, **kwargs)
 
     def to_dict(self) -> dict[str, Any]:
-        """The sweep as plain data; what the config hash is computed from (with the runs')."""
+        """The sweep as plain data (:meth:`from_config` reads it back)."""
         out = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
         out["parameters"] = [p.to_dict() for p in self.parameters]
         return out
+
+    def hashed(self) -> dict[str, Any]:
+        """What the config hash covers: every key that changes a point's numbers."""
+        return {k: v for k, v in self.to_dict().items() if k not in _UNHASHED}
+
+    def default_folder(self) -> Path:
+        """``folder``, or ``outputs/<name>/sweep``."""
+        return Path(self.folder) if self.folder else Path("outputs") / self.name / "sweep"
 
     @property
     def names(self) -> list[str]:
@@ -890,6 +924,11 @@ class SweepResult:
         Points computed in this session (the others were read back from the folder).
     baseline : int or None
         Index of the baseline point.
+    analyses : dict
+        Output -> :class:`~sim.sensitivity.SobolResult` or
+        :class:`~sim.sensitivity.MorrisResult`, for the outputs of ``sweep.analyze``.
+    box : Box or None
+        PRIM's box where ``sweep.discover`` holds (:mod:`sim.discovery`).
     """
 
     sweep: Sweep
@@ -898,6 +937,8 @@ class SweepResult:
     failures: list = field(default_factory=list, repr=False)
     computed: list = field(default_factory=list)
     baseline: int | None = None
+    analyses: dict = field(default_factory=dict, repr=False)
+    box: Any = None
 
     @property
     def ok(self) -> bool:
@@ -970,6 +1011,9 @@ class SweepResult:
                     )
                     for i in t.index
                 ]
+        for col in self.sweep.show:
+            if col in t.columns:
+                shown[col] = [f"{v:.4g}" if pd.notna(v) else "-" for v in t[col]]
         shown["status"] = t["status"]
         done = int((t["status"] == _DONE).sum())
         lines = [
@@ -982,6 +1026,13 @@ class SweepResult:
                 "common random numbers; width ratio = paired / independent interval"
             )
         lines.append(shown.to_string(index=False))
+        for output, analysis in self.analyses.items():
+            lines.append("")
+            lines.append(f"levers ranked by their influence on {output} ({analysis.method}):")
+            lines.append(analysis.ranking().round(3).to_string(index=False))
+        if self.box is not None:
+            lines.append("")
+            lines.append(f"where {self.sweep.discover} (PRIM): {self.box.describe()}")
         if self.failures:
             lines.append(f"{len(self.failures)} point(s) failed:")
             for f in self.failures:
@@ -1062,7 +1113,7 @@ def run_sweep(
     ``chunk_size``, ``seconds`` and ``error``.
     """
     scenario = _resolve_scenario(scenario)
-    folder = Path(folder or sweep.folder or Path("outputs") / "sweeps" / sweep.name)
+    folder = Path(folder) if folder is not None else sweep.default_folder()
     exec_kwargs = _executor_kwargs(executor)
     mc = {
         "replications": int(replications),
@@ -1070,7 +1121,7 @@ def run_sweep(
         "seed": int(seed),
         "chunk_size": int(chunk_size),
     }
-    resolved = {"sweep": sweep.to_dict(), "mc": mc, "scenario": scenario.to_dict()}
+    resolved = {"sweep": sweep.hashed(), "mc": mc, "scenario": scenario.to_dict()}
     digest = hashlib.sha256(_canonical(resolved).encode()).hexdigest()
     points = sweep.points()
     baseline = sweep.baseline_index(points)
@@ -1080,7 +1131,7 @@ def run_sweep(
             _check_path(data, p.path)
 
     with _locked(folder):
-        _open_folder(folder, resolved, digest, len(points))
+        _open_folder(folder, sweep, resolved, digest, len(points))
         if config is not None:
             store.ResultsFolder(folder).write_config(_plain(config))
         record = store.manifest(
@@ -1112,7 +1163,7 @@ def run_sweep(
             computed.append(i)
             if i == baseline:
                 base_outcomes = outcomes if outcomes is not None else False
-        result = _collect(folder, sweep, points, baseline, computed)
+        result = _analysed(_collect(folder, sweep, points, baseline, computed))
         store.write_parquet(result.table, folder / TABLE_FILE)
         store.write_csv(result.table, folder / CSV_FILE)
         store.write_json(result.failures, folder / FAILURES_FILE)
@@ -1125,7 +1176,31 @@ def run_sweep(
     return result
 
 
-def _open_folder(folder: Path, resolved: dict, digest: str, n: int) -> None:
+def _analysed(result: SweepResult) -> SweepResult:
+    """Run the ``analyze`` and ``discover`` steps and save them, once every point is done."""
+    sweep, folder = result.sweep, result.folder
+    if not result.ok or not (sweep.analyze or sweep.discover):
+        return result
+    analyses = {}
+    for output in sweep.analyze:
+        analyses[output] = (
+            result.sobol(output) if sweep.design == "saltelli" else result.morris(output)
+        )
+    if analyses:
+        frames = [a.ranking().assign(output=o) for o, a in analyses.items()]
+        store.write_csv(pd.concat(frames, ignore_index=True), folder / SENSITIVITY_FILE)
+    box = None
+    if sweep.discover:
+        y = result.table.eval(sweep.discover).to_numpy(dtype=bool)
+        if y.any():
+            box = result.discover(y).box()
+            store.write_text(f"{sweep.discover}: {box.describe()}\n", folder / DISCOVERY_FILE)
+        else:
+            store.write_text(f"{sweep.discover}: holds at no point\n", folder / DISCOVERY_FILE)
+    return dataclasses.replace(result, analyses=analyses, box=box)
+
+
+def _open_folder(folder: Path, sweep: Sweep, resolved: dict, digest: str, n: int) -> None:
     path = folder / SWEEP_FILE
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8"))
@@ -1141,9 +1216,18 @@ def _open_folder(folder: Path, resolved: dict, digest: str, n: int) -> None:
                 "finished points would not match this config: give this sweep another folder "
                 "(sweep.folder=...), or delete that folder to start again",
             )
-        return
+        created = old.get("created")
+    else:
+        created = datetime.now(UTC).isoformat()
+    # The spec is rewritten each session: keys outside the hash (analyze, ...) may change.
     store.write_json(
-        {"hash": digest, "points": n, "created": datetime.now(UTC).isoformat(), "config": resolved},
+        {
+            "hash": digest,
+            "points": n,
+            "created": created,
+            "config": resolved,
+            "sweep": sweep.to_dict(),
+        },
         path,
     )
 
@@ -1251,54 +1335,81 @@ def load_sweep(folder: str | os.PathLike) -> SweepResult:
     path = folder / SWEEP_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{folder} is not a sweep folder: it has no {SWEEP_FILE}")
-    config = json.loads(path.read_text(encoding="utf-8"))["config"]
-    sweep = Sweep.from_config(
-        {k: v for k, v in config["sweep"].items() if k != "parameters"}
-        | {
-            "parameters": [
-                {k: v for k, v in p.items() if v is not None} for p in config["sweep"]["parameters"]
-            ]
-        }
-    )
+    spec = json.loads(path.read_text(encoding="utf-8"))["sweep"]
+    spec["parameters"] = [{k: v for k, v in p.items() if v is not None} for p in spec["parameters"]]
+    sweep = Sweep.from_config(spec)
     points = sweep.points()
-    return _collect(folder, sweep, points, sweep.baseline_index(points), [])
+    return _analysed(_collect(folder, sweep, points, sweep.baseline_index(points), []))
 
 
 # --- the config way in -------------------------------------------------------------------------
 
 
 def run_sweep_from_config(
-    cfg: Mapping[str, Any], results: str | os.PathLike | None = None
+    cfg: Mapping[str, Any],
+    results: str | os.PathLike | None = None,
+    overrides: Sequence[str] = (),
+    command: Sequence[str] | None = None,
 ) -> SweepResult:
-    """Run the sweep of an experiment config (``python -m sim experiment=NAME``).
+    """Run the sweep of an experiment config: the entry of ``python -m sim experiment=NAME``.
 
     Parameters
     ----------
-    cfg : mapping or DictConfig
-        The composed config: ``sweep`` (see :meth:`Sweep.from_config`), ``scenario`` (a name
-        or a scenario node), ``mc`` (``replications``, ``horizon``, ``seed``, ``chunk_size``)
-        and optionally ``executor`` (``name`` or ``executor``, ``workers``, ``scheduler``).
+    cfg : DictConfig or mapping
+        A config composed by Hydra from ``configs/config.yaml`` with a ``sweep`` node (see
+        :meth:`Sweep.from_config`): the scenario, a chosen retaliation or ceasefire rule, ``mc``
+        and ``executor`` are read and checked by :func:`sim.experiment.experiment_from_config`.
+        A plain mapping (a notebook) may instead give ``scenario`` as a name or a scenario node,
+        ``mc`` (``replications``, ``horizon``, ``seed``, ``chunk_size``) and ``executor``.
     results : path, optional
-        The run's results folder (Hydra's run directory): it gets a copy of the table
-        (``sweep.csv``, ``sweep.parquet``). The sweep itself lives in its own stable folder
-        (``sweep.folder``, default ``outputs/sweeps/<sweep.name>``), so the same command
-        resumes it.
+        The run's results folder (Hydra's run directory). It gets ``config.yaml``,
+        ``overrides.yaml``, ``manifest.json`` (with ``sweep_folder``), the table as
+        ``summary.csv`` and ``sweep.parquet``. The sweep itself lives in a stable folder,
+        ``sweep.folder`` or ``<output.root>/<name>/sweep``, so the same command resumes it.
+    overrides, command : sequence of str
+        Recorded in the results folder.
 
     Returns
     -------
     SweepResult
+        ``exit_code`` is 1 when some point failed.
     """
-    sweep = Sweep.from_config(cfg["sweep"])
-    mc = _plain(cfg.get("mc")) or {}
+    from omegaconf import DictConfig
+
+    node = dict(_plain(cfg["sweep"]))
+    name = str(cfg.get("name") or node.get("name") or "sweep")
+    node.setdefault("name", name)
+    if isinstance(cfg, DictConfig):
+        from sim.experiment import experiment_from_config
+
+        experiment = experiment_from_config(cfg, overrides=overrides)
+        scenario, mc, config = (
+            experiment.scenario,
+            dataclasses.asdict(experiment.mc),
+            experiment.config,
+        )
+        executor = dataclasses.asdict(experiment.executor)
+        root = experiment.output.root
+    else:
+        scenario, mc, config = cfg.get("scenario"), _plain(cfg.get("mc")) or {}, cfg
+        executor = cfg.get("executor")
+        root = (_plain(cfg.get("output")) or {}).get("root", "outputs")
+    node.setdefault("folder", str(Path(root) / node["name"] / "sweep"))
+    sweep = Sweep.from_config(node)
     settings = {
         k: mc[k] for k in ("replications", "horizon", "seed", "chunk_size") if mc.get(k) is not None
     }
-    result = run_sweep(
-        sweep, cfg.get("scenario"), executor=cfg.get("executor"), config=cfg, **settings
-    )
+    record = store.manifest(settings.get("seed"), command=command, extra={"experiment": name})
+    result = run_sweep(sweep, scenario, executor=executor, config=config, **settings)
     if results is not None and Path(results).resolve() != result.folder.resolve():
-        store.write_parquet(result.table, Path(results) / TABLE_FILE)
-        store.write_csv(result.table, Path(results) / CSV_FILE)
+        folder = store.ResultsFolder(results)
+        folder.write_config(_plain(config))
+        folder.write_overrides(list(overrides))
+        store.write_parquet(result.table, folder.path / TABLE_FILE)
+        folder.write_summary(result.table)
+        record["sweep_folder"] = str(result.folder.resolve())
+        record["points_failed"] = len(result.failures)
+        folder.write_manifest(store.finish_manifest(record))
     return result
 
 
