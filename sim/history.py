@@ -941,7 +941,7 @@ def main(argv: list[str] | None = None) -> None:
     best = replay(events, scenario)
     spread = replay(events, scenario, draws=args.replications, seed=args.seed, uncertainty=True)
     with pd.option_context(
-        "display.width", 120, "display.max_columns", 20, "display.float_format", "{:.3f}".format
+        "display.width", 120, "display.max_columns", 20, "display.float_format", "{:.4f}".format
     ):
         print(f"Starting state on {best.as_of} (replayed from {events.attrs['path']}):")
         print(_starting_table(best, spread).to_string(index=False))
