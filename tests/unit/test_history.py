@@ -247,3 +247,15 @@ def test_replay_refuses_bad_input(tiny):
         replay(load_events(), tiny, draws=0)
     with pytest.raises(ValueError, match="no event of the timeline up to 2020-01-01"):
         replay(load_events(), tiny, as_of=datetime.date(2020, 1, 1))
+
+
+def test_main_prints_state_and_projection_and_saves_the_plot(tmp_path, capsys):
+    from sim.history import main
+
+    figure = tmp_path / "replay.png"
+    main(["--replications", "200", "--figure", str(figure)])
+    out = capsys.readouterr().out
+    assert "pressure.pakistan" in out
+    assert "uncertain figures" in out and "difference" in out
+    assert "not a forecast" in out
+    assert figure.stat().st_size > 10_000
