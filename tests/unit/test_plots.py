@@ -143,25 +143,35 @@ def test_timeline_explains_what_is_missing(seed_scenario):
 def test_describe_events_says_each_event_in_words():
     events = pd.DataFrame(
         {
-            "replication": [0, 0, 0],
-            "day": [1, 1, 9],
-            "actor": ["ttp", "pakistan", "pakistan-afghanistan"],
-            "target": ["pakistan", "afghanistan", ""],
-            "kind": ["attack", "strike", "ceasefire_made"],
-            "rung": [0, 3, 1],
-            "killed": [12, 4, 0],
-            "count": [2, 1, 1],
+            "replication": [0, 0, 0, 0],
+            "day": [1, 1, 1, 9],
+            "actor": ["ttp", "pakistan", "pakistan-afghanistan", "pakistan-afghanistan"],
+            "target": ["pakistan", "afghanistan", "", ""],
+            "kind": ["attack", "strike", "violation", "ceasefire_made"],
+            "rung": [0, 3, 3, 1],
+            "killed": [12, 4, 1, 0],  # the engine logs a violation's count as its `killed`
+            "count": [2, 1, 1, 1],
         }
     )
     table = plots.describe_events(
         events, as_of="2026-02-22", names={"pakistan": "Pakistan", "afghanistan": "Afghanistan"}
     )
-    assert table["date"].tolist() == ["23 Feb 2026", "23 Feb 2026", "3 Mar 2026"]
-    assert table["who"].tolist() == ["TTP", "Pakistan", "Pakistan–Afghanistan"]
-    assert table["what"].tolist() == ["2 militant attacks", "limited strike", "ceasefire agreed"]
-    assert table["against"].tolist() == ["Pakistan", "Afghanistan", ""]
-    assert table["rung"].tolist() == ["", "3 limited strikes", "1 diplomatic crisis"]
-    assert table["killed"].tolist() == [12, 4, 0]
+    assert table["date"].tolist() == ["23 Feb 2026"] * 3 + ["3 Mar 2026"]
+    assert table["who"].tolist() == ["TTP", "Pakistan"] + ["Pakistan–Afghanistan"] * 2
+    assert table["what"].tolist() == [
+        "2 militant attacks",
+        "limited strike",
+        "ceasefire violation",
+        "ceasefire agreed",
+    ]
+    assert table["against"].tolist() == ["Pakistan", "Afghanistan", "", ""]
+    assert table["rung"].tolist() == [
+        "",
+        "3 limited strikes",
+        "3 limited strikes",
+        "1 diplomatic crisis",
+    ]
+    assert table["killed"].tolist() == [12, 4, 0, 0]
 
 
 # -- many replications -------------------------------------------------------------------------
