@@ -20,6 +20,8 @@ Examples
 
 from __future__ import annotations
 
+import multiprocessing
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -49,8 +51,8 @@ def run_reference(
         Root seed; replication i runs with ``rng`` = the i-th word of
         ``SeedSequence(seed).generate_state(replications)``.
     processes : int
-        Processes for ``batch_run`` (which sets the global multiprocessing start method to
-        "spawn", as Mesa does).
+        Processes for ``batch_run``. It forces the global multiprocessing start method to
+        "spawn"; the caller's start method is restored afterwards.
 
     Returns
     -------
@@ -63,15 +65,20 @@ def run_reference(
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1 day, got {horizon}")
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(replications)]
-    rows = mesa.batch_run(
-        ReferenceModel,
-        parameters={"scenario": scenario, "horizon": horizon},
-        number_processes=processes,
-        rng=seeds,
-        max_steps=horizon,
-        data_collection_period=-1,
-        display_progress=False,
-    )
+    method = multiprocessing.get_start_method(allow_none=True)
+    try:
+        rows = mesa.batch_run(
+            ReferenceModel,
+            parameters={"scenario": scenario, "horizon": horizon},
+            number_processes=processes,
+            rng=seeds,
+            max_steps=horizon,
+            data_collection_period=-1,
+            display_progress=False,
+        )
+    finally:
+        # batch_run forces the global start method to "spawn": give the caller its own back.
+        multiprocessing.set_start_method(method, force=True)
     table = pd.DataFrame(rows).sort_values("iteration", kind="stable")
     table = table.drop(columns=["RunId", "Step", "scenario", "horizon", "rng"])
     table = table.rename(columns={"iteration": "replication"}).reset_index(drop=True)
