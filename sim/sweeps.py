@@ -35,12 +35,12 @@ import contextlib
 import dataclasses
 import fcntl
 import hashlib
-import inspect
 import itertools
 import json
 import logging
 import math
 import os
+import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +53,7 @@ import pandas as pd
 
 from sim import stats, store
 from sim.errors import ConfigError, did_you_mean
+from sim.executors import EXECUTORS, open_executor
 from sim.montecarlo import DEFAULT_CHUNK_SIZE, simulate
 from sim.rules import build_rule
 from sim.scenario import Scenario, load_scenario, scenario_from_dict
@@ -858,22 +859,23 @@ def _changed_keys(old: Any, new: Any) -> list[str]:
     return sorted(k for k in set(a) | set(b) if a.get(k, "<absent>") != b.get(k, "<absent>"))
 
 
-def _executor_kwargs(executor: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Executor settings for :func:`~sim.montecarlo.simulate`, as far as it accepts them."""
-    kwargs = {k: v for k, v in dict(_plain(executor) or {}).items() if v is not None}
-    if "name" in kwargs and "executor" not in kwargs:
-        kwargs["executor"] = kwargs.pop("name")
-    accepted = inspect.signature(simulate).parameters
-    if kwargs.get("executor") == "serial" and "executor" not in accepted:
-        kwargs.pop("executor")
-    unsupported = sorted(k for k in kwargs if k not in accepted)
-    if unsupported:
+def _executor_settings(executor: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``name``, ``workers``, ``scheduler`` from an executor config node or mapping."""
+    given = {k: v for k, v in dict(_plain(executor) or {}).items() if v is not None}
+    if "executor" in given:
+        given.setdefault("name", given.pop("executor"))
+    unknown = sorted(set(given) - {"name", "workers", "scheduler"})
+    if unknown:
         raise ConfigError(
-            "executor",
-            f"simulate() does not take {unsupported} in this version "
-            f"of sim; it takes {sorted(accepted)}",
+            f"executor.{unknown[0]}",
+            "unknown key; " + did_you_mean(unknown[0], ["name", "workers", "scheduler"]),
         )
-    return kwargs
+    name = given.get("name", "serial")
+    if name not in EXECUTORS:
+        raise ConfigError(
+            "executor.name", f"unknown executor '{name}'; {did_you_mean(name, EXECUTORS)}"
+        )
+    return {"name": name, "workers": given.get("workers"), "scheduler": given.get("scheduler")}
 
 
 @contextlib.contextmanager
@@ -1069,6 +1071,7 @@ def run_sweep(
     seed: int = 0,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     executor: Mapping[str, Any] | None = None,
+    over: str = "points",
     config: Mapping[str, Any] | None = None,
 ) -> SweepResult:
     """Run every point of `sweep` on the same seed, resuming from `folder` if it holds some.
@@ -1080,13 +1083,18 @@ def run_sweep(
     scenario : Scenario, str or mapping, optional
         The base scenario, a scenario name, or its config node; ``pak_afg_2026`` by default.
     folder : path, optional
-        The sweep folder; by default ``sweep.folder`` or ``outputs/sweeps/<sweep.name>``.
+        The sweep folder; by default :meth:`Sweep.default_folder`.
     replications, horizon, seed, chunk_size : int
         Monte Carlo settings shared by every point (a point may set ``mc.replications`` or
         ``mc.horizon``). Every point runs on `seed`: common random numbers.
     executor : mapping, optional
-        Passed to :func:`~sim.montecarlo.simulate` (e.g. ``executor``, ``workers``,
-        ``scheduler``), as far as it accepts them; not part of the config hash.
+        ``name`` (``serial``, ``processes`` or ``dask``), ``workers``, ``scheduler`` (a Dask
+        scheduler address), as in the ``executor`` config group (:mod:`sim.executors`). Not
+        part of the config hash: results are the same on every executor.
+    over : {"points", "chunks"}
+        What the executor runs in parallel: whole points (each point's chunks one after the
+        other in a worker; best when points are many and small), or the chunks of one point at
+        a time (``simulate(executor=...)``; best for a few points of many replications).
     config : mapping, optional
         The full resolved config, written to ``config.yaml`` for the record.
 
@@ -1104,17 +1112,19 @@ def run_sweep(
 
     Notes
     -----
-    Each finished point is written atomically (``points/point-NNNNNN.parquet``) as it
-    completes; a point that raises is written to ``failures/`` with its traceback and the sweep
+    This process writes each finished point atomically (``points/point-NNNNNN.parquet``) as it
+    arrives; a point that raises is written to ``failures/`` with its traceback, and the sweep
     carries on. The tidy table has one row per point: ``point``, the parameters (labels for
     rule nodes), ``status`` (``done`` or ``failed``), the columns of :func:`outcome_columns`,
     with a baseline ``diff_rung{k}_{t}d`` with ``_low``, ``_high`` and ``_width_ratio`` (paired
     difference point - baseline, :func:`sim.stats.paired_difference`), then ``seed``,
-    ``chunk_size``, ``seconds`` and ``error``.
+    ``chunk_size``, ``seconds`` and ``error``. The baseline runs first.
     """
+    if over not in ("points", "chunks"):
+        raise ValueError(f"over must be 'points' or 'chunks', got {over!r}")
     scenario = _resolve_scenario(scenario)
     folder = Path(folder) if folder is not None else sweep.default_folder()
-    exec_kwargs = _executor_kwargs(executor)
+    settings = _executor_settings(executor)
     mc = {
         "replications": int(replications),
         "horizon": int(horizon),
@@ -1135,34 +1145,59 @@ def run_sweep(
         if config is not None:
             store.ResultsFolder(folder).write_config(_plain(config))
         record = store.manifest(
-            seed, extra={"chunk_size": chunk_size, "sweep_hash": digest, "points": len(points)}
+            seed,
+            extra={
+                "chunk_size": chunk_size,
+                "sweep_hash": digest,
+                "points": len(points),
+                "executor": settings["name"],
+                "over": over,
+            },
         )
         store.write_json(record, folder / store.MANIFEST_FILE)
-        done = {i for i in range(len(points)) if _file(folder, POINTS_DIR, i, ".parquet").is_file()}
-        _log(folder, f"session: {len(done)} of {len(points)} points already done")
-        order = [i for i in range(len(points)) if i not in done]
-        if baseline is not None and baseline in order:
-            order.remove(baseline)
-            order.insert(0, baseline)
-        base_outcomes = None
-        computed = []
-        for i in order:
-            if baseline is not None and i != baseline and base_outcomes is None:
-                path = _file(folder, OUTCOMES_DIR, baseline, ".parquet")
-                base_outcomes = store.read_parquet(path) if path.is_file() else False
-            outcomes = _run_point(
-                folder,
-                sweep,
-                scenario,
+        todo = [
+            i for i in range(len(points)) if not _file(folder, POINTS_DIR, i, ".parquet").is_file()
+        ]
+        _log(
+            folder,
+            f"session: {len(points) - len(todo)} of {len(points)} points already done; running "
+            f"{len(todo)} on executor {settings['name']} over {over}",
+        )
+        if over == "points":
+            pool, simulate_kwargs = open_executor(**settings), {}
+        else:
+            pool, simulate_kwargs = open_executor("serial"), dict(settings)
+            simulate_kwargs["executor"] = simulate_kwargs.pop("name")
+
+        def task(i: int, base: pd.DataFrame | None) -> _PointTask:
+            keep = sweep.keep_outcomes or i == baseline
+            return _PointTask(
+                i,
+                mc["seed"],
+                0,
+                mc["replications"],
                 points[i],
+                scenario,
+                sweep,
                 mc,
-                exec_kwargs,
-                base_outcomes if i != baseline else None,
-                keep=sweep.keep_outcomes or i == baseline,
+                simulate_kwargs,
+                base,
+                keep,
             )
-            computed.append(i)
-            if i == baseline:
-                base_outcomes = outcomes if outcomes is not None else False
+
+        computed = list(todo)
+        with pool:
+            base = None
+            if baseline is not None:
+                if baseline in todo:
+                    todo.remove(baseline)
+                    for done in pool.map_unordered(_compute_point, [task(baseline, None)]):
+                        _save_point(folder, done)
+                path = _file(folder, OUTCOMES_DIR, baseline, ".parquet")
+                if path.is_file():
+                    base = _paired_part(store.read_parquet(path), sweep.rungs)
+            for done in pool.map_unordered(_compute_point, [task(i, base) for i in todo]):
+                _save_point(folder, done)
         result = _analysed(_collect(folder, sweep, points, baseline, computed))
         store.write_parquet(result.table, folder / TABLE_FILE)
         store.write_csv(result.table, folder / CSV_FILE)
@@ -1232,23 +1267,47 @@ def _open_folder(folder: Path, sweep: Sweep, resolved: dict, digest: str, n: int
     )
 
 
-def _run_point(
-    folder: Path,
-    sweep: Sweep,
-    scenario: Scenario,
-    point: Point,
-    mc: dict,
-    exec_kwargs: dict,
-    base: pd.DataFrame | None | bool,
-    keep: bool,
-) -> pd.DataFrame | None:
-    """Run one point; write its row (or its failure) atomically; return its outcomes."""
-    i = point.index
-    _log(folder, f"point {i} start {point.display}")
-    started = datetime.now(UTC)
-    run = dict(mc)
+@dataclass(frozen=True)
+class _PointTask:
+    """One point to compute; `index`, `seed`, `first`, `size` as an executor's task."""
+
+    index: int
+    seed: int
+    first: int
+    size: int
+    point: Point
+    scenario: Scenario
+    sweep: Sweep
+    mc: dict
+    simulate_kwargs: dict
+    base: pd.DataFrame | None
+    keep: bool
+
+
+@dataclass(frozen=True)
+class _PointDone:
+    """A computed point: its table row, or its failure record; its outcomes if kept."""
+
+    index: int
+    row: dict | None
+    failure: dict | None
+    outcomes: pd.DataFrame | None = None
+
+
+def _paired_part(outcomes: pd.DataFrame, rungs: Sequence[int]) -> pd.DataFrame:
+    """The columns a paired difference reads (smaller to send to every worker)."""
+    part = outcomes[["replication", *(f"day_rung_{k}" for k in rungs)]].copy()
+    part.attrs = dict(outcomes.attrs)
+    return part
+
+
+def _compute_point(task: _PointTask) -> _PointDone:
+    """Run one point (in a worker); never raises: a failure is returned as a record."""
+    sweep, point = task.sweep, task.point
+    started = time.perf_counter()
+    run = dict(task.mc)
     try:
-        point_spec, point_mc = point_scenario(scenario, point.settings, sweep.fixed)
+        point_spec, point_mc = point_scenario(task.scenario, point.settings, sweep.fixed)
         run.update(point_mc)
         result = simulate(
             point_spec,
@@ -1258,21 +1317,23 @@ def _run_point(
             chunk_size=run["chunk_size"],
             record_events=False,
             record_trajectory=False,
-            **exec_kwargs,
+            progress=False,
+            **task.simulate_kwargs,
         )
         outcomes = result.outcomes
-        row: dict[str, Any] = {"point": i, **point.display, "status": _DONE}
+        row: dict[str, Any] = {"point": point.index, **point.display, "status": _DONE}
         row.update(outcome_columns(outcomes, sweep.rungs, sweep.horizons))
-        if isinstance(base, pd.DataFrame):
-            row.update(_paired_columns(base, outcomes, sweep.rungs, sweep.horizons))
-        seconds = (datetime.now(UTC) - started).total_seconds()
-        row.update(seed=run["seed"], chunk_size=run["chunk_size"], seconds=seconds, error=None)
-        if keep:
-            store.write_parquet(outcomes, _file(folder, OUTCOMES_DIR, i, ".parquet"))
-        store.write_parquet(pd.DataFrame([row]), _file(folder, POINTS_DIR, i, ".parquet"))
+        if task.base is not None:
+            row.update(_paired_columns(task.base, outcomes, sweep.rungs, sweep.horizons))
+        row.update(
+            seed=run["seed"],
+            chunk_size=run["chunk_size"],
+            seconds=time.perf_counter() - started,
+            error=None,
+        )
     except Exception as exc:  # noqa: BLE001 - a failing point is recorded; the sweep goes on
-        record = {
-            "point": i,
+        failure = {
+            "point": point.index,
             "parameters": _plain(point.display),
             "settings": _plain(point.settings),
             "seed": run["seed"],
@@ -1282,12 +1343,22 @@ def _run_point(
             "traceback": traceback.format_exc(),
             "when": datetime.now(UTC).isoformat(),
         }
-        store.write_json(record, _file(folder, FAILURES_DIR, i, ".json"))
-        _log(folder, f"point {i} failed: {record['error']}")
-        return None
+        return _PointDone(point.index, None, failure)
+    return _PointDone(point.index, row, None, outcomes if task.keep else None)
+
+
+def _save_point(folder: Path, done: _PointDone) -> None:
+    """Write a computed point's files atomically, in this process, as it arrives."""
+    i = done.index
+    if done.failure is not None:
+        store.write_json(done.failure, _file(folder, FAILURES_DIR, i, ".json"))
+        _log(folder, f"point {i} failed: {done.failure['error']}")
+        return
+    if done.outcomes is not None:
+        store.write_parquet(done.outcomes, _file(folder, OUTCOMES_DIR, i, ".parquet"))
+    store.write_parquet(pd.DataFrame([done.row]), _file(folder, POINTS_DIR, i, ".parquet"))
     _file(folder, FAILURES_DIR, i, ".json").unlink(missing_ok=True)
-    _log(folder, f"point {i} done in {seconds:.2f}s")
-    return outcomes
+    _log(folder, f"point {i} done in {done.row['seconds']:.2f}s")
 
 
 def _collect(
