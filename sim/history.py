@@ -243,13 +243,14 @@ def replay(
         deaths = _deaths(row, draws, rng, uncertainty)
         parts = _split(row, effect, deaths, scenario)
         first = row.date.date()
-        last = min(row.end_date.date() if not pd.isna(row.end_date) else first, as_of)
+        last = row.end_date.date() if not pd.isna(row.end_date) else first
         days = [first + datetime.timedelta(d) for d in range((last - first).days + 1)]
         if effect.role in ("ceasefire", "agreement"):
             # Agreed on the last day of the talks that produced it (seeds/README.md).
             days = days[-1:]
         for day, share in zip(days, _spread(parts, len(days)), strict=True):
-            items.setdefault(day, []).append((effect, share))
+            if day <= as_of:  # a multi-day event cut by an earlier as-of date keeps its share
+                items.setdefault(day, []).append((effect, share))
     applied = _applied(events, effects)
     if not items:
         raise ValueError(f"no event of the timeline up to {as_of} involves the scenario's actors")
