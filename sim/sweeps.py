@@ -1183,6 +1183,7 @@ def run_sweep(
                 simulate_kwargs,
                 base,
                 keep,
+                is_baseline=i == baseline,
             )
 
         computed = list(todo)
@@ -1282,6 +1283,7 @@ class _PointTask:
     simulate_kwargs: dict
     base: pd.DataFrame | None
     keep: bool
+    is_baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -1323,8 +1325,9 @@ def _compute_point(task: _PointTask) -> _PointDone:
         outcomes = result.outcomes
         row: dict[str, Any] = {"point": point.index, **point.display, "status": _DONE}
         row.update(outcome_columns(outcomes, sweep.rungs, sweep.horizons))
-        if task.base is not None:
-            row.update(_paired_columns(task.base, outcomes, sweep.rungs, sweep.horizons))
+        if task.base is not None or task.is_baseline:
+            base = outcomes if task.is_baseline else task.base
+            row.update(_paired_columns(base, outcomes, sweep.rungs, sweep.horizons))
         row.update(
             seed=run["seed"],
             chunk_size=run["chunk_size"],
