@@ -105,6 +105,12 @@ def _figure(width: float = 8.0, height: float = 4.5) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def _title(ax: Axes, text: str) -> None:
+    # About ten characters of a medium title per inch of figure, so long titles wrap.
+    width = int(ax.figure.get_figwidth() * 10)
+    ax.set_title(textwrap.fill(text, width), fontsize="medium")
+
+
 def _days_label(as_of: str | None) -> str:
     if not as_of:
         return "days from the start"
@@ -447,7 +453,7 @@ def fan_chart(run: SimulationResult | pd.DataFrame, as_of: str | None = None) ->
     ax.yaxis.set_major_formatter(PercentFormatter(100))
     ax.set_xlabel(_days_label(as_of))
     ax.set_ylabel("share of replications")
-    ax.set_title(f"Where the crisis stands each day ({n:,} replications)", fontsize="medium")
+    _title(ax, f"Where the crisis stands each day ({n:,} replications)")
     return fig
 
 
@@ -510,7 +516,7 @@ def survival_curves(
         "chance the rung has been reached" if reached else "chance the rung has not been reached"
     )
     ax.legend(title="rung (95 % band)", frameon=False)
-    ax.set_title(f"Time to each rung ({len(outcomes):,} replications)", fontsize="medium")
+    _title(ax, f"Time to each rung ({len(outcomes):,} replications)")
     return fig
 
 
@@ -592,7 +598,7 @@ def casualty_distribution(
     ax.set_xlabel("deaths over the run (x)")
     ax.set_ylabel("chance of at least x deaths")
     ax.legend(frameon=False, fontsize="small")
-    ax.set_title(f"Casualties per replication ({len(outcomes):,} replications)", fontsize="medium")
+    _title(ax, f"Casualties per replication ({len(outcomes):,} replications)")
     return fig
 
 
@@ -667,11 +673,8 @@ def sweep_response(
     ax.set_ylabel(ylabel or column_words(y))
     if group:
         ax.legend(frameon=False)
-    band = " with 95 % intervals" if low is not None and high is not None else ""
-    ax.set_title(
-        f"{(ylabel or column_words(y)).capitalize()} as {xlabel or column_words(x)} varies{band}",
-        fontsize="medium",
-    )
+    band = ", with 95 % intervals" if low is not None and high is not None else ""
+    _title(ax, f"{(ylabel or column_words(y)).capitalize()}{band}")
     return fig
 
 
@@ -682,6 +685,8 @@ def heatmap(
     value: str,
     percent: bool | None = None,
     annotate: bool | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
 ) -> Figure:
     """Draw a value (e.g. a probability) over a grid of two swept parameters.
 
@@ -697,6 +702,8 @@ def heatmap(
         Show the value in percent; default when it lies in [0, 1].
     annotate : bool, optional
         Write each cell's value in it; default when the grid has at most 12 x 12 cells.
+    xlabel, ylabel : str, optional
+        Axis labels; default the column names in words.
 
     Returns
     -------
@@ -721,10 +728,10 @@ def heatmap(
     )
     ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
-    ax.set_xlabel(column_words(x))
-    ax.set_ylabel(column_words(y))
+    ax.set_xlabel(xlabel or column_words(x))
+    ax.set_ylabel(ylabel or column_words(y))
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label(column_words(value) + (" (%)" if percent else ""))
+    bar.set_label(textwrap.fill(column_words(value) + (" (%)" if percent else ""), 40))
     if annotate is None:
         annotate = max(grid.shape) <= 12
     if annotate:
@@ -740,10 +747,7 @@ def heatmap(
                     fontsize="small",
                     color="white" if v > middle else "black",
                 )
-    ax.set_title(
-        f"{column_words(value).capitalize()} over {column_words(x)} and {column_words(y)}",
-        fontsize="medium",
-    )
+    _title(ax, column_words(value).capitalize())
     return fig
 
 
@@ -758,7 +762,11 @@ def _index_error(table: pd.DataFrame, key: str) -> np.ndarray:
     )
 
 
-def sensitivity_bars(indices: pd.DataFrame | Any, parameter: str | None = None) -> Figure:
+def sensitivity_bars(
+    indices: pd.DataFrame | Any,
+    parameter: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> Figure:
     """Draw first-order (S1) and total (ST) Sobol indices per parameter, with their intervals.
 
     Parameters
@@ -769,6 +777,9 @@ def sensitivity_bars(indices: pd.DataFrame | Any, parameter: str | None = None) 
         ``S1_low, S1_high, ST_low, ST_high`` (``sim.sensitivity.SobolResult.indices``).
     parameter : str, optional
         Column holding the parameter names; default the index.
+    labels : mapping of str to str, optional
+        Words for parameter names (e.g. ``{"mediators.qatar.leverage": "Qatar's leverage"}``);
+        others are said by :func:`column_words`.
 
     Returns
     -------
@@ -801,11 +812,12 @@ def sensitivity_bars(indices: pd.DataFrame | Any, parameter: str | None = None) 
             color=colour,
             label=label,
         )
-    ax.set_yticks(rows, [column_words(str(name)) for name in table.index])
+    labels = labels or {}
+    ax.set_yticks(rows, [labels.get(str(name), column_words(str(name))) for name in table.index])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("share of the outcome's variance explained")
     ax.legend(frameon=False, loc="lower right")
-    ax.set_title("Which levers matter (Sobol indices, 95 % intervals)", fontsize="medium")
+    _title(ax, "Which levers matter (Sobol indices, 95 % intervals)")
     return fig
 
 
@@ -913,7 +925,7 @@ def policy_comparison(
             what += f" within {table['within'].iloc[0]:g} days"
     ax.set_xlabel(f"change in the {what}, percentage points")
     ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title("Policies compared on the same random numbers (95 % intervals)", fontsize="medium")
+    _title(ax, "Policies compared on the same random numbers (95 % intervals)")
     return fig
 
 

@@ -393,6 +393,8 @@ def test_sensitivity_bars_take_interval_limits():
         "TTP: targets pakistan",
         "Qatar: leverage",
     ]
+    named = plots.sensitivity_bars(result, labels={"militants.ttp.targets.pakistan": "tempo"})
+    assert [t.get_text() for t in named.axes[0].get_yticklabels()] == ["tempo", "Qatar: leverage"]
     (s1,) = [
         c
         for c in ax.containers
