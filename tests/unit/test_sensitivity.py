@@ -1,0 +1,105 @@
+"""Sensitivity of a sweep's output: Sobol indices and Morris screening, checked on Ishigami."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from SALib.test_functions import Ishigami
+
+from sim import sensitivity
+from sim.sweeps import Sweep, run_sweep
+
+ISHIGAMI = {f"x{i}": {"path": f"x.x{i}", "low": -np.pi, "high": np.pi} for i in (1, 2, 3)}
+
+
+def ishigami_table(sweep: Sweep) -> pd.DataFrame:
+    """The sweep's points evaluated with the Ishigami function, as a sweep table."""
+    points = sweep.points()
+    x = np.array([[p.display[n] for n in sweep.names] for p in points])
+    table = pd.DataFrame(x, columns=sweep.names)
+    table.insert(0, "point", [p.index for p in points])
+    table["status"] = "done"
+    table["y"] = Ishigami.evaluate(x)
+    return table
+
+
+def test_the_analytic_ishigami_indices_are_those_of_the_literature():
+    s1, st = sensitivity.ishigami_indices()
+    assert_allclose(s1, [0.3139, 0.4424, 0.0], atol=5e-5)
+    assert_allclose(st, [0.5576, 0.4424, 0.2437], atol=5e-5)
+
+
+def test_sobol_indices_of_ishigami_through_a_saltelli_sweep():
+    # N and tolerances as SALib's own tests (tests/test_sobol.py: N = 8192; test_regression.py:
+    # atol=5e-2, rtol=1e-1), against the analytic values rather than rounded ones.
+    sweep = Sweep.from_config({"parameters": ISHIGAMI, "design": "saltelli", "samples": 8192})
+    result = sensitivity.sobol(sweep, ishigami_table(sweep), "y", seed=1)
+    s1, st = sensitivity.ishigami_indices()
+    assert_allclose(result.indices["S1"], s1, atol=5e-2, rtol=1e-1)
+    assert_allclose(result.indices["ST"], st, atol=5e-2, rtol=1e-1)
+    # The 95 % intervals are narrow here and hold the analytic values.
+    ind = result.indices
+    assert ((ind["S1_low"] <= s1) & (np.asarray(s1) <= ind["S1_high"])).all()
+    assert ((ind["ST_low"] <= st) & (np.asarray(st) <= ind["ST_high"])).all()
+    assert (ind["ST_high"] - ind["ST_low"] < 0.1).all()
+    ranking = result.ranking()
+    assert list(ranking["parameter"]) == ["x1", "x2", "x3"] and list(ranking["rank"]) == [1, 2, 3]
+    assert "Sobol indices of y (N=8192" in str(result)
+
+
+def test_morris_screening_of_ishigami_through_a_morris_sweep():
+    sweep = Sweep.from_config(
+        {"parameters": ISHIGAMI, "design": "morris", "samples": 200, "levels": 4, "seed": 2}
+    )
+    result = sensitivity.morris(sweep, ishigami_table(sweep), "y", seed=1)
+    # x2 enters as a sin(x2)^2 and every Morris step on 4 levels moves it by 2 pi / 3, so each
+    # of its effects is +-(a sin(pi/3)^2)/(2/3) = 7.875: SALib's regression test's exact value.
+    assert result.indices.loc["x2", "mu_star"] == pytest.approx(7.875, rel=1e-5)
+    # x3 acts only through its interaction with x1: no mean effect, yet a spread.
+    assert abs(result.indices.loc["x3", "mu"]) < result.indices.loc["x3", "sigma"]
+    assert (result.indices["mu_star"] > 1).all()
+    assert result.ranking()["rank"].tolist() == [1, 2, 3]
+
+
+def test_analyses_refuse_an_incomplete_or_wrong_sweep():
+    sweep = Sweep.from_config({"parameters": ISHIGAMI, "design": "saltelli", "samples": 8})
+    table = ishigami_table(sweep)
+    with pytest.raises(KeyError, match="no output column 'why'"):
+        sensitivity.sobol(sweep, table, "why")
+    broken = table.assign(status=["failed"] + ["done"] * (len(table) - 1))
+    with pytest.raises(ValueError, match=r"points \[0\] did not finish; run the sweep again"):
+        sensitivity.sobol(sweep, broken, "y")
+    with pytest.raises(ValueError, match="every point 0..39"):
+        sensitivity.sobol(sweep, table.iloc[1:], "y")
+    with pytest.raises(ValueError, match="is 1.0 at every point"):
+        sensitivity.sobol(sweep, table.assign(y=1.0), "y")
+    with pytest.raises(ValueError, match="needs a sweep with design 'morris'"):
+        sensitivity.morris(sweep, table, "y")
+
+
+def test_a_saltelli_sweep_of_the_model_ranks_its_levers(tmp_path, seed_scenario):
+    # Pakistan's readiness to answer (graduated rule) drives clashes; Qatar's leverage cannot
+    # before Qatar engages at rung 4, so it ranks below.
+    sweep = Sweep.from_config(
+        {
+            "parameters": {
+                "states.pakistan.retaliation.p_act": {"low": 0.0, "high": 0.2},
+                "mediators.qatar.leverage": {"low": 0.0, "high": 1.0},
+            },
+            "design": "saltelli",
+            "samples": 8,
+            "rungs": [4],
+            "horizons": [90],
+            "analyze": ["p_rung4_90d"],
+            "discover": "p_rung4_90d > 0.2",
+        }
+    )
+    result = run_sweep(sweep, seed_scenario, tmp_path / "s", replications=100, horizon=90, seed=1)
+    assert result.ok and len(result.table) == 8 * 4
+    ranking = result.analyses["p_rung4_90d"].ranking()
+    assert ranking["parameter"].iloc[0] == "states.pakistan.retaliation.p_act"
+    saved = pd.read_csv(tmp_path / "s" / "sensitivity.csv")
+    assert set(saved["output"]) == {"p_rung4_90d"} and len(saved) == 2
+    assert result.box.restricted == ("states.pakistan.retaliation.p_act",)
+    assert "states.pakistan.retaliation.p_act >= " in (tmp_path / "s" / "discovery.txt").read_text()
+    assert "levers ranked by their influence on p_rung4_90d" in result.summary()
