@@ -1,0 +1,495 @@
+"""Throughput, scaling and memory of the Monte Carlo engine, against the plain Mesa reference.
+
+Usage (from the repository root; about 10 minutes on 2 cores)::
+
+    .venv/bin/python benchmarks/throughput.py            # or: make bench
+    .venv/bin/python benchmarks/throughput.py --quick    # small sizes, a 1-minute smoke run
+
+Prints a Markdown report and, unless ``--no-write``, puts it into ``benchmarks/README.md``
+(between the ``results`` markers) and the raw numbers into ``benchmarks/results.json``.
+These are measurements, not tests: the machine is shared, so every timing is the best of
+``--repeat`` runs, the engine and the reference are measured side by side in the same run, and
+the load average is recorded with the numbers.
+
+Sections: (a) replications per second of the engine on one core and of the Mesa reference at the
+same replication count, with a profile of one chunk; (b) scaling from 1 to 2 workers with local
+processes and Dask; (c) peak memory in a fresh process at 10^5 and 10^6 replications, events
+off, in memory and streamed to Parquet; (d) the cost of the event log and trajectories;
+(e) throughput against chunk size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import sim
+from sim.executors import DaskExecutor, available_cores
+from sim.montecarlo import DEFAULT_CHUNK_SIZE, run_chunk, simulate
+from sim.reference import run_reference
+from sim.store import write_json, write_text
+
+HERE = Path(__file__).resolve().parent
+README = HERE / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+HORIZON = 365
+SEED = 20260222
+FULL = {
+    "reference": 300,
+    "engine": 16_384,
+    "scaling": 100_000,
+    "memory": (100_000, 1_000_000),
+    "recording": 2_000,
+    "chunk_sizes": (2_048, 8_192, 32_768),
+    "chunk_total": 32_768,
+}
+QUICK = {
+    "reference": 40,
+    "engine": 4_096,
+    "scaling": 16_384,
+    "memory": (10_000, 50_000),
+    "recording": 300,
+    "chunk_sizes": (1_024, 4_096),
+    "chunk_total": 8_192,
+}
+# A fused compiled day loop (numba, one core) ran at about 370x plain Mesa on this kind of
+# machine (DESIGN.md): the bound the NumPy engine is measured against.
+COMPILED_BOUND = 370
+
+
+def best_of(repeat: int, fn: Any) -> tuple[float, Any]:
+    """Smallest wall time of `repeat` calls of `fn`, and the last call's value."""
+    times, value = [], None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - began)
+    return min(times), value
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    if Path("/proc/cpuinfo").is_file():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    if Path("/proc/meminfo").is_file():
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 2**20:.1f} GiB"
+    versions = {
+        name: metadata.version(name)
+        for name in ("numpy", "scipy", "pandas", "pyarrow", "mesa", "dask", "distributed")
+    }
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=HERE,
+        check=False,
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": available_cores(),
+        "memory": memory,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "commit": commit or "unknown",
+        "load_average_start": os.getloadavg(),
+    }
+
+
+# --- (a) one core, engine against reference --------------------------------------------------
+
+
+def single_core(scenario: sim.Scenario, sizes: dict, repeat: int) -> dict[str, Any]:
+    n_ref, n_eng = sizes["reference"], sizes["engine"]
+    rows = {}
+    # Interleaved, so that a change in the machine's load hits both alike.
+    for _ in range(repeat):
+        for name, fn in (
+            ("reference", lambda: run_reference(scenario, n_ref, HORIZON, SEED)),
+            ("engine_same_R", lambda: simulate(scenario, n_ref, HORIZON, SEED)),
+            ("engine", lambda: simulate(scenario, n_eng, HORIZON, SEED)),
+        ):
+            seconds, _ = best_of(1, fn)
+            rows[name] = min(rows.get(name, float("inf")), seconds)
+    rates = {
+        "reference": n_ref / rows["reference"],
+        "engine_same_R": n_ref / rows["engine_same_R"],
+        "engine": n_eng / rows["engine"],
+    }
+    return {
+        "replications": {"reference": n_ref, "engine_same_R": n_ref, "engine": n_eng},
+        "seconds": rows,
+        "rate": rates,
+        "ratio": rates["engine"] / rates["reference"],
+        "ratio_same_R": rates["engine_same_R"] / rates["reference"],
+        "reference_us_per_replication_day": 1e6 / (rates["reference"] * HORIZON),
+        "engine_us_per_replication_day": 1e6 / (rates["engine"] * HORIZON),
+    }
+
+
+def profile_chunk(scenario: sim.Scenario, size: int, top: int = 14) -> dict[str, Any]:
+    """cProfile of one chunk: the functions with the most own time, and time per phase."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_chunk(scenario, 0, 0, size, HORIZON, SEED)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    entries = []
+    for (filename, line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():
+        short = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        entries.append(
+            {
+                "function": f"{short}:{line}({name})",
+                "calls": calls,
+                "own_s": tottime,
+                "cum_s": cumtime,
+            }
+        )
+    entries.sort(key=lambda e: e["own_s"], reverse=True)
+    phases = {}
+    for label, suffix in (
+        ("militants attack", "(attack)"),
+        ("states decide", "(decide)"),
+        ("states inflict", "(inflict)"),
+        ("mediate", "(_mediate)"),
+        ("rung update", "(_update_rungs)"),
+        ("outcome table", "(outcomes)"),
+    ):
+        phases[label] = sum(
+            e["cum_s"]
+            for e in entries
+            if e["function"].endswith(suffix) and "sim/" in e["function"]
+        )
+    return {"size": size, "total_s": total, "top": entries[:top], "phases": phases}
+
+
+# --- (b) scaling -----------------------------------------------------------------------------
+
+
+def scaling(scenario: sim.Scenario, n: int, repeat: int, dask: bool) -> dict[str, Any]:
+    rows: dict[str, float] = {}
+    run = {"replications": n, "horizon": HORIZON, "seed": SEED}
+    rows["serial"], _ = best_of(repeat, lambda: simulate(scenario, **run))
+    for workers in (1, 2):
+        rows[f"processes_{workers}"], _ = best_of(
+            repeat, lambda w=workers: simulate(scenario, **run, executor="processes", workers=w)
+        )
+    startup = {}
+    if dask:
+        for workers in (1, 2):
+            began = time.perf_counter()
+            with DaskExecutor(workers) as cluster:
+                address = cluster.client.scheduler.address
+                # Workers import sim on their first task: warm them, as a long-lived cluster is.
+                simulate(
+                    scenario,
+                    replications=2 * workers,
+                    horizon=2,
+                    chunk_size=1,
+                    executor="dask",
+                    scheduler=address,
+                )
+                startup[f"dask_{workers}"] = time.perf_counter() - began
+                rows[f"dask_{workers}"], _ = best_of(
+                    repeat,
+                    lambda a=address: simulate(scenario, **run, executor="dask", scheduler=a),
+                )
+    speedup = {
+        "processes": rows["processes_1"] / rows["processes_2"],
+        "processes_vs_serial": rows["serial"] / rows["processes_2"],
+    }
+    if dask:
+        speedup["dask"] = rows["dask_1"] / rows["dask_2"]
+    return {
+        "replications": n,
+        "seconds": rows,
+        "rate": {k: n / v for k, v in rows.items()},
+        "speedup": speedup,
+        "dask_startup_s": startup,
+    }
+
+
+# --- (c) memory ------------------------------------------------------------------------------
+
+_MEMORY_PROBE = """
+import json, resource, sys, tempfile, time
+import sim
+from sim.montecarlo import simulate
+n, executor, streamed = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+began = time.perf_counter()
+with tempfile.TemporaryDirectory() as folder:
+    result = simulate(sim.load_scenario(), replications=n, horizon=365, seed=1,
+                      executor=executor, out_dir=folder if streamed else None,
+                      record_events=False, record_trajectory=False)
+    p = result.escalation_probability(4, 90).estimate
+    seconds = time.perf_counter() - began
+print(json.dumps({"import_mb": imported / 1024,
+                  "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "seconds": seconds, "p4_90": p}))
+"""
+
+
+def memory(sizes: tuple[int, ...], executor: str) -> list[dict[str, Any]]:
+    rows = []
+    for n in sizes:
+        for streamed in (True, False):
+            done = subprocess.run(
+                [sys.executable, "-c", _MEMORY_PROBE, str(n), executor, str(int(streamed))],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            rows.append({"replications": n, "out_dir": streamed, "executor": executor, **row})
+    return rows
+
+
+# --- (d) event log and trajectories; (e) chunk size ------------------------------------------
+
+
+def recording_cost(scenario: sim.Scenario, n: int, repeat: int) -> list[dict[str, Any]]:
+    rows = []
+    for events, trajectory in ((False, False), (True, False), (False, True), (True, True)):
+        seconds, result = best_of(
+            repeat,
+            lambda e=events, t=trajectory: simulate(
+                scenario, n, HORIZON, SEED, record_events=e, record_trajectory=t
+            ),
+        )
+        size = sum(
+            int(t.memory_usage(deep=True).sum())
+            for t in (result.outcomes, result.events, result.trajectory)
+            if t is not None
+        )
+        rows.append(
+            {
+                "events": events,
+                "trajectory": trajectory,
+                "seconds": seconds,
+                "rate": n / seconds,
+                "tables_mb": size / 2**20,
+                "event_rows": 0 if result.events is None else len(result.events),
+                "trajectory_rows": (0 if result.trajectory is None else len(result.trajectory)),
+            }
+        )
+    base = rows[0]["seconds"]
+    for row in rows:
+        row["slowdown"] = row["seconds"] / base
+    return rows
+
+
+def chunk_sizes(
+    scenario: sim.Scenario, sizes: tuple[int, ...], total: int, repeat: int
+) -> list[dict[str, Any]]:
+    rows = []
+    for size in sizes:
+        seconds, _ = best_of(
+            repeat, lambda s=size: simulate(scenario, total, HORIZON, SEED, chunk_size=s)
+        )
+        rows.append({"chunk_size": size, "seconds": seconds, "rate": total / seconds})
+    return rows
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def render(r: dict[str, Any], command: str) -> str:
+    m, a, b = r["machine"], r["single_core"], r["scaling"]
+    v = m["versions"]
+    lines = [
+        f"Command: `{command}` (git {m['commit']}; {r['minutes']:.1f} min).",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; {m['platform']}; Python "
+        f"{m['python']}; numpy {v['numpy']}, scipy {v['scipy']}, pandas {v['pandas']}, "
+        f"pyarrow {v['pyarrow']}, mesa {v['mesa']}, dask/distributed {v['dask']}/"
+        f"{v['distributed']}. Load average (1, 5, 15 min) at start "
+        f"{', '.join(f'{x:.1f}' for x in m['load_average_start'])}, at end "
+        f"{', '.join(f'{x:.1f}' for x in r['load_average_end'])}: the machine is shared, "
+        f"timings are the best of {r['repeat']}.",
+        "",
+        f"### (a) One core: engine against the plain Mesa reference ({HORIZON} days)",
+        "",
+        "| implementation | replications | seconds | replications/s | µs per replication-day |",
+        "|---|---:|---:|---:|---:|",
+        f"| Mesa reference (`mesa.batch_run`, 1 process) | {a['replications']['reference']:,} "
+        f"| {a['seconds']['reference']:.2f} | {a['rate']['reference']:,.0f} "
+        f"| {a['reference_us_per_replication_day']:.1f} |",
+        f"| engine, same R (one chunk) | {a['replications']['engine_same_R']:,} "
+        f"| {a['seconds']['engine_same_R']:.2f} | {a['rate']['engine_same_R']:,.0f} "
+        f"| {1e6 / (a['rate']['engine_same_R'] * HORIZON):.2f} |",
+        f"| engine (chunks of {DEFAULT_CHUNK_SIZE:,}) | {a['replications']['engine']:,} "
+        f"| {a['seconds']['engine']:.2f} | {a['rate']['engine']:,.0f} "
+        f"| {a['engine_us_per_replication_day']:.2f} |",
+        "",
+        f"**Engine / reference on one core: {a['ratio']:.0f}x** (target >= 120x; "
+        f"{a['ratio_same_R']:.0f}x at the reference's own R of "
+        f"{a['replications']['reference']:,}, one small chunk). A fused compiled day loop "
+        f"reached about {COMPILED_BOUND}x on this kind of machine (DESIGN.md): the engine runs "
+        f"at {a['ratio'] / COMPILED_BOUND:.0%} of that bound.",
+        "",
+        f"Where one chunk's time goes (cProfile of {r['profile']['size']:,} replications x "
+        f"{HORIZON} days, {r['profile']['total_s']:.2f} s under the profiler):",
+        "",
+        "| phase (cumulative) | seconds | share |",
+        "|---|---:|---:|",
+    ]
+    total = r["profile"]["total_s"]
+    lines += [f"| {k} | {s:.2f} | {s / total:.0%} |" for k, s in r["profile"]["phases"].items()]
+    lines += ["", "| function (own time) | calls | own s | share |", "|---|---:|---:|---:|"]
+    lines += [
+        f"| `{e['function']}` | {e['calls']:,} | {e['own_s']:.2f} | {e['own_s'] / total:.0%} |"
+        for e in r["profile"]["top"]
+    ]
+    lines += [
+        "",
+        f"### (b) Scaling from 1 to 2 workers ({b['replications']:,} replications, "
+        f"{HORIZON} days, chunks of {DEFAULT_CHUNK_SIZE:,})",
+        "",
+        "| executor | workers | seconds | replications/s |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, seconds in b["seconds"].items():
+        name, _, workers = key.partition("_")
+        lines.append(f"| {name} | {workers or 1} | {seconds:.2f} | {b['rate'][key]:,.0f} |")
+    s = b["speedup"]
+    text = f"**Speed-up 1 -> 2 workers: processes {s['processes']:.2f}x"
+    if "dask" in s:
+        text += f", Dask {s['dask']:.2f}x"
+    text += (
+        f"** (target >= 1.8x); 2 processes against serial {s['processes_vs_serial']:.2f}x. "
+        f"{b['replications']:,} replications are {-(-b['replications'] // DEFAULT_CHUNK_SIZE)}"
+        " chunks, so 2 workers can gain at most the ratio of the whole work to the larger "
+        "half."
+    )
+    if b["dask_startup_s"]:
+        text += (
+            " Dask times exclude starting the LocalCluster and warming its workers ("
+            + ", ".join(
+                f"{k.split('_')[1]} worker(s): {v:.1f} s" for k, v in b["dask_startup_s"].items()
+            )
+            + "), as with a long-lived cluster; simulate(executor='dask') without a "
+            "scheduler pays it on every call."
+        )
+    lines += [
+        "",
+        text,
+        "",
+        "### (c) Peak memory in a fresh process (events and trajectories off)",
+        "",
+        "| replications | outcomes | executor | parent peak MB | largest worker MB "
+        "| after imports MB | seconds |",
+        "|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for row in r["memory"]:
+        where = "streamed to Parquet (`out_dir`)" if row["out_dir"] else "in memory"
+        lines.append(
+            f"| {row['replications']:,} | {where} | {row['executor']} | "
+            f"{row['parent_mb']:.0f} | {row['worker_mb']:.0f} | {row['import_mb']:.0f} "
+            f"| {row['seconds']:.1f} |"
+        )
+    lines += [
+        "",
+        "Peak = `ru_maxrss` of the process (workers: the largest child). Target: "
+        "under 300 MB at 10^6 (streamed). The outcome table is about 190 bytes per "
+        "replication; importing numpy, scipy, pandas, pyarrow and mesa takes the rest.",
+        "",
+        f"### (d) Cost of the event log and trajectories ({r['recording_n']:,} "
+        f"replications, {HORIZON} days, serial)",
+        "",
+        "| events | trajectory | seconds | slowdown | table rows (events / trajectory) "
+        "| tables MB |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for row in r["recording"]:
+        lines.append(
+            f"| {'on' if row['events'] else 'off'} | "
+            f"{'on' if row['trajectory'] else 'off'} | {row['seconds']:.2f} | "
+            f"{row['slowdown']:.2f}x | {row['event_rows']:,} / "
+            f"{row['trajectory_rows']:,} | {row['tables_mb']:.1f} |"
+        )
+    lines += [
+        "",
+        f"### (e) Throughput against chunk size (one core, "
+        f"{r['chunk_total']:,} replications, {HORIZON} days)",
+        "",
+        "| chunk size | seconds | replications/s |",
+        "|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {row['chunk_size']:,} | {row['seconds']:.2f} | {row['rate']:,.0f} |"
+        for row in r["chunk_sizes"]
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(report: str) -> None:
+    text = README.read_text(encoding="utf-8") if README.is_file() else f"{START}\n{END}\n"
+    if START not in text or END not in text:
+        text += f"\n{START}\n{END}\n"
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    write_text(f"{head}{START}\n{report}{END}{tail}", README)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--repeat", type=int, default=2, help="timings are the best of N")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask rows")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    scenario = sim.load_scenario("pak_afg_2026")
+    began = time.perf_counter()
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "repeat": args.repeat,
+        "chunk_total": sizes["chunk_total"],
+        "recording_n": sizes["recording"],
+    }
+    steps = (
+        ("single_core", lambda: single_core(scenario, sizes, args.repeat)),
+        ("profile", lambda: profile_chunk(scenario, DEFAULT_CHUNK_SIZE)),
+        ("scaling", lambda: scaling(scenario, sizes["scaling"], args.repeat, not args.no_dask)),
+        ("memory", lambda: memory(sizes["memory"], "processes")),
+        ("recording", lambda: recording_cost(scenario, sizes["recording"], args.repeat)),
+        (
+            "chunk_sizes",
+            lambda: chunk_sizes(scenario, sizes["chunk_sizes"], sizes["chunk_total"], args.repeat),
+        ),
+    )
+    for name, step in steps:
+        t = time.perf_counter()
+        results[name] = step()
+        print(f"[{name}: {time.perf_counter() - t:.0f} s]", file=sys.stderr, flush=True)
+    results["load_average_end"] = os.getloadavg()
+    results["minutes"] = (time.perf_counter() - began) / 60
+    command = " ".join([".venv/bin/python benchmarks/throughput.py", *(argv or sys.argv[1:])])
+    report = render(results, command)
+    print(report)
+    if not args.no_write:
+        write_readme(report)
+        write_json(results, HERE / ("results-quick.json" if args.quick else "results.json"))
+    return results
+
+
+if __name__ == "__main__":
+    main()
