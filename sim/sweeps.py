@@ -671,7 +671,12 @@ def _set(data: dict, path: str, value: Any) -> None:
 
 
 def _check_path(data: dict, path: str) -> None:
-    """Refuse a key path that does not exist, before any point runs (a typo fails once)."""
+    """Refuse a key path that does not exist, before any point runs (a typo fails once).
+
+    A rule's parameter may be missing from its node (a default): it must then be a field of
+    the rule's class; a user's rule that is not a dataclass lists no fields, and is left to
+    :func:`~sim.rules.build_rule` at each point.
+    """
     parts = path.split(".")
     parent = _walk(data, parts[:-1], path)
     if (
@@ -680,14 +685,17 @@ def _check_path(data: dict, path: str) -> None:
         and len(parts) >= 2
         and parts[-2] in _RULE_SLOTS
     ):
-        # A user's rule that is not a dataclass lists no parameters: build_rule will judge.
-        rule = build_rule(
-            parent,
-            "ceasefire" if parts[-2] == "ceasefire" else "retaliation",
-            "scenario." + ".".join(parts[:-1]),
-        )
+        where = "scenario." + ".".join(parts[:-1])
+        rule = build_rule(parent, "ceasefire" if parts[-2] == "ceasefire" else "retaliation", where)
         if not dataclasses.is_dataclass(rule):
             return
+        fields = [f.name for f in dataclasses.fields(rule)]
+        if parts[-1] not in fields:
+            raise ConfigError(
+                f"{where}.{parts[-1]}",
+                f"unknown parameter of {type(rule).__name__}; {did_you_mean(parts[-1], fields)}",
+            )
+        return
     _walk(data, parts, path)
 
 
