@@ -357,3 +357,23 @@ def test_gather_multirun_builds_the_same_table_from_job_folders(tmp_path, seed_s
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no job folders"):
         gather_multirun(tmp_path / "empty")
+
+
+@pytest.mark.parametrize(
+    ("launcher", "target", "settings"),
+    [
+        ("slurm", "submitit_launcher.SlurmLauncher", {"cpus_per_task": 2, "timeout_min": 60}),
+        ("local", "joblib_launcher.JoblibLauncher", {"n_jobs": 2}),
+    ],
+)
+def test_the_shipped_multirun_launchers_compose(launcher, target, settings):
+    from hydra import compose, initialize_config_dir
+
+    from sim.config import register_configs
+    from sim.paths import CONFIG_DIR
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("config", [f"hydra/launcher={launcher}"], return_hydra_config=True)
+    assert cfg.hydra.launcher._target_.endswith(target)
+    assert {k: cfg.hydra.launcher[k] for k in settings} == settings
