@@ -1010,15 +1010,8 @@ class SweepResult:
             ]
             diff = col.replace("p_", "diff_", 1)
             if diff in t.columns:
-                shown[f"{diff} (width ratio)"] = [
-                    _interval(
-                        t.at[i, diff], t.at[i, f"{diff}_low"], t.at[i, f"{diff}_high"], signed=True
-                    )
-                    + (
-                        ""
-                        if pd.isna(t.at[i, f"{diff}_width_ratio"])
-                        else f" ({t.at[i, f'{diff}_width_ratio']:.2f})"
-                    )
+                shown[f"{diff} (ratio)"] = [
+                    "baseline" if t.at[i, "point"] == self.baseline else _paired_cell(t, i, diff)
                     for i in t.index
                 ]
         for col in self.sweep.show:
@@ -1033,7 +1026,7 @@ class SweepResult:
         if self.baseline is not None:
             lines.append(
                 f"differences are point - baseline (point {self.baseline}), paired on "
-                "common random numbers; width ratio = paired / independent interval"
+                "common random numbers; (ratio) = paired / independent interval width"
             )
         lines.append(shown.to_string(index=False))
         for output, analysis in self.analyses.items():
@@ -1052,6 +1045,12 @@ class SweepResult:
                     f"{f['point']:06d}.json]"
                 )
         return "\n".join(lines)
+
+
+def _paired_cell(t: pd.DataFrame, i: int, diff: str) -> str:
+    text = _interval(t.at[i, diff], t.at[i, f"{diff}_low"], t.at[i, f"{diff}_high"], signed=True)
+    ratio = t.at[i, f"{diff}_width_ratio"]
+    return text if pd.isna(ratio) else f"{text} ({ratio:.2f})"
 
 
 def _interval(p: float, low: float, high: float, signed: bool = False) -> str:
@@ -1335,7 +1334,11 @@ def _compute_point(task: _PointTask) -> _PointDone:
         row.update(outcome_columns(outcomes, sweep.rungs, sweep.horizons))
         if task.base is not None or task.is_baseline:
             base = outcomes if task.is_baseline else task.base
-            row.update(_paired_columns(base, outcomes, sweep.rungs, sweep.horizons))
+            paired = _paired_columns(base, outcomes, sweep.rungs, sweep.horizons)
+            if task.is_baseline:
+                # No difference with itself, and no interval width to compare.
+                paired = {k: math.nan if k.endswith("_width_ratio") else 0.0 for k in paired}
+            row.update(paired)
         row.update(
             seed=run["seed"],
             chunk_size=run["chunk_size"],
