@@ -50,23 +50,42 @@ class ValidationFailed(Exception):
 
 @hydra.main(version_base="1.3", config_path=str(paths.CONFIG_DIR), config_name="config")
 def run(cfg: DictConfig) -> None:
-    """Run the composed experiment in Hydra's run directory and print its summary."""
+    """Run the composed experiment (or sweep) in Hydra's run directory; print its summary."""
     with _reported_errors():
         hc = HydraConfig.get()
         folder = Path(hc.runtime.output_dir)
+        overrides = list(hc.overrides.task)
+        command = [sys.executable, "-m", "sim", *sys.argv[1:]]
         try:
-            experiment = experiment_from_config(cfg, overrides=list(hc.overrides.task))
-        except Exception:
+            if cfg.get("sweep") is not None:
+                _run_sweep(cfg, folder, overrides, command)
+                return
+            experiment = experiment_from_config(cfg, overrides=overrides)
+        except BaseException:
             # Hydra made the folder before the checks ran: leave no empty folder behind.
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
             raise
-        command = [sys.executable, "-m", "sim", *sys.argv[1:]]
         result = run_experiment(experiment, folder=folder, command=command)
         if not experiment.output.quiet:
             print_result(result)
         print(f"results: {result.folder}")
         _check_validation(result)
+
+
+def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: list[str]) -> None:
+    from sim.sweeps import run_sweep_from_config
+
+    result = run_sweep_from_config(cfg, results=folder, overrides=overrides, command=command)
+    if not cfg.output.quiet:
+        print(result.summary())
+    print(f"results: {folder}")
+    if result.exit_code:
+        _fail(
+            f"{len(result.failures)} sweep point(s) failed (listed above); run the same "
+            "command again to retry them",
+            result.exit_code,
+        )
 
 
 def _check_validation(result: ExperimentResult) -> None:
@@ -150,6 +169,13 @@ def print_result(result: ExperimentResult) -> None:
     exp = result.experiment
     print(f"{exp.name}: {exp.question}" if exp.question else exp.name)
     print(format_summary(result.summary, result.result.replications, exp.mc.seed))
+    stop = result.result.info.get("stop")
+    if stop:
+        print(
+            f"adaptive stopping: {stop['reached']} reached after {stop['replications']:,} of "
+            f"{exp.mc.replications:,} replications (P(rung >= {stop['rung']}) to "
+            f"+-{stop['achieved_half_width']:.4f}, target +-{stop['half_width']})"
+        )
     if result.validation is not None:
         print()
         print(format_validation(result.validation, exp.validation.tolerance_se))

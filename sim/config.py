@@ -49,6 +49,7 @@ from omegaconf.errors import (
 
 from sim import paths
 from sim.errors import ConfigError, did_you_mean
+from sim.executors import EXECUTORS
 from sim.montecarlo import DEFAULT_CHUNK_SIZE
 from sim.rules import CEASEFIRE_RULES, RETALIATION_RULES
 from sim.scenario import MediatorSpec, MilitantSpec, Scenario, StateSpec
@@ -67,12 +68,48 @@ __all__ = [
     "register_configs",
 ]
 
-EXECUTORS = ("serial", "processes", "dask")
-"""Executor names accepted by ``executor.name``."""
-
 EXPERIMENT_GROUP = "experiment"
 CUSTOM_RULE = "custom"
 ALL_STATES = "all"
+
+
+# --- schemas derived from sim.scenario and sim.rules -------------------------------------
+
+
+def _derived(
+    cls: type,
+    name: str,
+    nested: dict[str, type] | None = None,
+    extra: list[tuple[str, Any, Any]] | None = None,
+) -> type:
+    """Make a mutable schema dataclass with the fields of dataclass `cls`.
+
+    Scalars keep their type (so OmegaConf refuses text where a number goes, naming the key),
+    nested dataclasses become nested schemas, mappings and lists become untyped containers
+    (their values are checked by :func:`sim.scenario.scenario_from_dict`), ``Any`` stays ``Any``.
+    `nested` maps a field holding a mapping of id to spec onto that spec's schema.
+    """
+    nested = nested or {}
+    hints = typing.get_type_hints(cls)
+    specs: list[tuple[str, Any, Any]] = list(extra or [])
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if f.name in nested:
+            kind, default = dict[str, nested[f.name]], field(default_factory=dict)
+        elif dataclasses.is_dataclass(hint):
+            sub = _derived(hint, f"{hint.__name__}Config")
+            kind, default = sub, field(default_factory=sub)
+        else:
+            origin = typing.get_origin(hint) or hint
+            kind = {dict: dict[str, Any], list: list[Any]}.get(origin, hint)
+            if f.default is not dataclasses.MISSING:
+                default = field(default=f.default)
+            elif f.default_factory is not dataclasses.MISSING:
+                default = field(default_factory=f.default_factory)
+            else:
+                default = field(default=MISSING)
+        specs.append((f.name, kind, default))
+    return dataclasses.make_dataclass(name, specs, module=__name__)
 
 
 # --- schemas of the groups ------------------------------------------------------------------
@@ -97,6 +134,12 @@ class MonteCarloConfig:
         dropped.
     rungs : list of int
         Rungs k of the summary table, each 0..5.
+    stop : mapping, optional
+        Adaptive stopping, the fields of :class:`sim.montecarlo.StoppingRule`: run rounds of
+        chunks until P(max rung >= ``rung`` within ``within`` days) is known to +- ``half_width``,
+        `replications` being the cap; ``mc.stop={rung:4,within:90,half_width:0.005}``. A mapping
+        rather than a typed node (OmegaConf cannot merge into an optional typed node); checked
+        by :func:`sim.experiment.experiment_from_config`.
     """
 
     replications: int = 10_000
@@ -105,6 +148,7 @@ class MonteCarloConfig:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     horizons: list[int] = field(default_factory=lambda: [7, 30, 90, 365])
     rungs: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
+    stop: Any = None
 
 
 @dataclass
@@ -165,45 +209,6 @@ class ValidationConfig:
     tolerance_se: float = 4.0
 
 
-# --- schemas derived from sim.scenario and sim.rules -------------------------------------
-
-
-def _derived(
-    cls: type,
-    name: str,
-    nested: dict[str, type] | None = None,
-    extra: list[tuple[str, Any, Any]] | None = None,
-) -> type:
-    """Make a mutable schema dataclass with the fields of dataclass `cls`.
-
-    Scalars keep their type (so OmegaConf refuses text where a number goes, naming the key),
-    nested dataclasses become nested schemas, mappings and lists become untyped containers
-    (their values are checked by :func:`sim.scenario.scenario_from_dict`), ``Any`` stays ``Any``.
-    `nested` maps a field holding a mapping of id to spec onto that spec's schema.
-    """
-    nested = nested or {}
-    hints = typing.get_type_hints(cls)
-    specs: list[tuple[str, Any, Any]] = list(extra or [])
-    for f in dataclasses.fields(cls):
-        hint = hints[f.name]
-        if f.name in nested:
-            kind, default = dict[str, nested[f.name]], field(default_factory=dict)
-        elif dataclasses.is_dataclass(hint):
-            sub = _derived(hint, f"{hint.__name__}Config")
-            kind, default = sub, field(default_factory=sub)
-        else:
-            origin = typing.get_origin(hint) or hint
-            kind = {dict: dict[str, Any], list: list[Any]}.get(origin, hint)
-            if f.default is not dataclasses.MISSING:
-                default = field(default=f.default)
-            elif f.default_factory is not dataclasses.MISSING:
-                default = field(default_factory=f.default_factory)
-            else:
-                default = field(default=MISSING)
-        specs.append((f.name, kind, default))
-    return dataclasses.make_dataclass(name, specs, module=__name__)
-
-
 StateConfig = _derived(StateSpec, "StateConfig")
 MilitantConfig = _derived(MilitantSpec, "MilitantConfig")
 MediatorConfig = _derived(MediatorSpec, "MediatorConfig")
@@ -260,6 +265,9 @@ class Config:
         A ceasefire rule replacing ``scenario.ceasefire``; None keeps the scenario's.
     mc, executor, output, validation
         See their schemas.
+    sweep : mapping, optional
+        A sweep over scenario keys (:meth:`sim.sweeps.Sweep.from_config`, checked there); with
+        it, ``python -m sim`` runs the sweep instead of one Monte Carlo.
     """
 
     name: str = "run"
@@ -271,6 +279,7 @@ class Config:
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
+    sweep: Any = None
 
 
 def register_configs() -> None:

@@ -16,8 +16,8 @@ for a validation run, ``validation.csv``; every file is written atomically (:mod
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +41,7 @@ from sim.config import (
     register_configs,
 )
 from sim.errors import ConfigError, did_you_mean
-from sim.montecarlo import SimulationResult, simulate
+from sim.montecarlo import SimulationResult, StoppingRule, simulate
 from sim.paths import CONFIG_DIR
 from sim.rules import build_rule
 from sim.rules.inputs import MAX_RUNG
@@ -95,18 +95,25 @@ class Experiment:
     config: DictConfig = field(repr=False)
     overrides: tuple[str, ...] = ()
 
-    def simulate(self, progress: bool | None = None) -> SimulationResult:
-        """Run the Monte Carlo without writing anything (for a notebook).
+    def simulate(
+        self, progress: bool | None = None, out_dir: str | Path | None = None
+    ) -> SimulationResult:
+        """Run the Monte Carlo on the experiment's executor (for a notebook: writes nothing).
 
         Parameters
         ----------
         progress : bool, optional
-            Show a progress bar; None follows ``output.progress``.
+            Show a progress bar; None follows ``output`` (off when quiet; by default on when
+            stderr is a terminal and the run lasts more than a couple of seconds).
+        out_dir : str or Path, optional
+            Stream the outcomes to ``out_dir/outcomes.parquet`` (see :func:`sim.simulate`).
 
         Returns
         -------
         SimulationResult
         """
+        if progress is None:
+            progress = False if self.output.quiet else self.output.progress
         return simulate(
             self.scenario,
             replications=self.mc.replications,
@@ -115,6 +122,12 @@ class Experiment:
             chunk_size=self.mc.chunk_size,
             record_events=False,
             record_trajectory=False,
+            executor=self.executor.name,
+            workers=self.executor.workers,
+            scheduler=self.executor.scheduler,
+            out_dir=out_dir,
+            stop=self.mc.stop,
+            progress=progress,
         )
 
 
@@ -301,10 +314,36 @@ def _check_mc(mc: MonteCarloConfig) -> None:
         raise ConfigError("mc.seed", f"must be >= 0, got {mc.seed}")
     if not mc.horizons or any(t < 1 for t in mc.horizons):
         raise ConfigError("mc.horizons", f"days of the summary, each >= 1; got {mc.horizons}")
+    if mc.stop is not None:
+        mc.stop = _stopping_rule(mc.stop, mc.horizon)
     if not mc.rungs or any(not 0 <= k <= MAX_RUNG for k in mc.rungs):
         raise ConfigError(
             "mc.rungs", f"rungs of the summary, each in 0..{MAX_RUNG}; got {mc.rungs}"
         )
+
+
+def _stopping_rule(stop: Any, horizon: int) -> dict[str, Any]:
+    """Check ``mc.stop`` by building the :class:`~sim.montecarlo.StoppingRule` it describes."""
+    fields = [f.name for f in dataclasses.fields(StoppingRule)]
+    if not isinstance(stop, dict):
+        raise ConfigError("mc.stop", f"a mapping of {', '.join(fields)}; got {stop!r}")
+    for key in stop:
+        if key not in fields:
+            raise ConfigError(f"mc.stop.{key}", f"unknown key; {did_you_mean(str(key), fields)}")
+    for key in ("rung", "half_width"):
+        if key not in stop:
+            raise ConfigError(f"mc.stop.{key}", "is required for adaptive stopping")
+    try:
+        rule = StoppingRule(**stop)
+    except ValueError as exc:
+        # StoppingRule names the field first ("stop.rung must be ..."): prefix the config path.
+        field_name, _, message = str(exc).partition(" ")
+        raise ConfigError(f"mc.{field_name}", message) from None
+    except TypeError as exc:
+        raise ConfigError("mc.stop", str(exc)) from None
+    if rule.within is not None and rule.within > horizon:
+        raise ConfigError("mc.stop.within", f"{rule.within} days is beyond mc.horizon={horizon}")
+    return dataclasses.asdict(rule)
 
 
 def _check_executor(executor: ExecutorConfig) -> None:
@@ -319,13 +358,6 @@ def _check_executor(executor: ExecutorConfig) -> None:
         raise ConfigError(
             "executor.scheduler",
             "only the dask executor takes a scheduler address; add executor=dask",
-        )
-    if executor.name != "serial":
-        raise ConfigError(
-            "executor.name",
-            f"'{executor.name}' is not available in this "
-            "version of sim.simulate, which runs chunks serially; use "
-            "executor=serial",
         )
 
 
@@ -365,7 +397,7 @@ def run_experiment(
     command : sequence of str, optional
         The command to record in the manifest (default ``sys.argv``).
     progress : bool, optional
-        Progress bar; None follows ``output.progress`` (and then whether stderr is a terminal).
+        Progress bar; None follows ``output`` (see :meth:`Experiment.simulate`).
 
     Returns
     -------
@@ -389,8 +421,8 @@ def run_experiment(
         },
     )
     results.write_manifest(record)
-    result = experiment.simulate(progress=_show_progress(experiment.output, progress))
-    results.write_outcomes(result.outcomes)
+    # Chunks stream to outcomes/ and are compacted into outcomes.parquet, both atomically.
+    result = experiment.simulate(progress=progress, out_dir=results.path)
     horizons = _summary_horizons(mc)
     summary = stats.summary_table(result.outcomes, horizons=horizons, rungs=tuple(mc.rungs))
     results.write_summary(summary)
@@ -404,7 +436,7 @@ def run_experiment(
         from sim.plots import save_figures  # matplotlib only when figures are asked for
 
         save_figures(result, results.path / store.FIGURES_DIR)
-    results.write_manifest(store.finish_manifest(record))
+    results.write_manifest({**store.finish_manifest(record), "run": result.info})
     return ExperimentResult(
         folder=results.path,
         experiment=experiment,
@@ -428,14 +460,6 @@ def _results_folder(experiment: Experiment, folder: str | Path | None) -> store.
 def _summary_horizons(mc: MonteCarloConfig) -> tuple[int, ...]:
     """The summary's days: those of ``mc.horizons`` the run covers, else the horizon itself."""
     return tuple(t for t in mc.horizons if t <= mc.horizon) or (mc.horizon,)
-
-
-def _show_progress(output: OutputConfig, progress: bool | None) -> bool:
-    if output.quiet:
-        return False
-    if progress is None:
-        progress = output.progress
-    return sys.stderr.isatty() if progress is None else progress
 
 
 def compare_exact(

@@ -272,3 +272,22 @@ def test_compare_exact_agrees_on_the_markov_scenario_and_flags_a_wrong_answer():
 def test_config_error_passes_a_config_error_through():
     err = ConfigError("mc.seed", "must be >= 0")
     assert cfgmod.config_error(err) is err
+
+
+@pytest.mark.parametrize("path", sorted(EXPERIMENTS_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_experiment_composes_and_passes_its_checks(path):
+    exp = load_experiment(path.stem)
+    assert exp.name == path.stem and exp.question
+    if exp.config.get("sweep") is not None:
+        from sim.sweeps import Sweep
+
+        assert Sweep.from_config(exp.config.sweep).parameters
+
+
+def test_list_is_answered_before_hydra_reads_the_arguments(capsys):
+    from sim.cli import main
+
+    main(["list"])
+    out = capsys.readouterr().out
+    assert out.startswith("Experiments (experiment=NAME; default: seed_baseline)")
+    assert "custom" in out and "markov_validation" in out

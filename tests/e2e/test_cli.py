@@ -1,0 +1,282 @@
+"""`python -m sim` as a user runs it: in a subprocess, results under tmp_path."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from sim.paths import EXPERIMENTS_DIR, REPO_ROOT
+
+SMALL = ["mc.replications=200", "mc.horizon=60", "output.figures=false"]
+FOLDER_FILES = {"config.yaml", "overrides.yaml", "manifest.json", "outcomes.parquet", "summary.csv"}
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    tests = Path(__file__).resolve().parents[1]
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), str(tests), env.get("PYTHONPATH", "")])
+    return env
+
+
+def sim_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def results_folder(proc: subprocess.CompletedProcess) -> Path:
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("results: "), proc.stdout
+    return Path(last.removeprefix("results: "))
+
+
+def no_partial_files(folder: Path) -> None:
+    """Every file a reader sees is complete; temp files are dot-named (readers skip them)."""
+    for path in folder.rglob("*"):
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        if path.suffix == ".parquet":
+            pq.read_table(path)
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".yaml":
+            yaml.safe_load(path.read_text())
+        elif path.suffix == ".csv":
+            pd.read_csv(path)
+
+
+def test_no_arguments_runs_the_seed_baseline_into_outputs(tmp_path):
+    proc = sim_cli(cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = results_folder(proc)
+    assert folder.parent == tmp_path / "outputs" / "seed_baseline"
+    names = {p.name for p in folder.iterdir()}
+    assert names == FOLDER_FILES | {"figures"}
+    assert {p.name for p in (folder / "figures").iterdir()} >= {"survival.png"}
+    assert "P(max rung >= k within t days)" in proc.stdout
+    for cell in ("4 interstate clashes", "5 war", "t = 7 days", "t = 365 days", "10,000"):
+        assert cell in proc.stdout
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["seed"] == 20260222 and manifest["experiment"] == "seed_baseline"
+    assert manifest["command"] == [sys.executable, "-m", "sim"]
+    assert manifest["finished"] and manifest["duration_s"] >= 0
+    assert manifest["versions"]["hydra-core"]
+    summary = pd.read_csv(folder / "summary.csv")
+    assert sorted(summary["within_days"].unique()) == [7, 30, 90, 365]
+    assert len(pd.read_parquet(folder / "outcomes.parquet")) == 10_000
+    assert yaml.safe_load((folder / "overrides.yaml").read_text()) == []
+    no_partial_files(folder)
+
+
+def test_an_experiment_with_overrides_records_them(tmp_path):
+    args = ["experiment=restraint", *SMALL, "retaliation.level=2.5", f"hydra.run.dir={tmp_path}/r"]
+    proc = sim_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = results_folder(proc)
+    assert folder == tmp_path / "r"
+    assert {p.name for p in folder.iterdir()} == FOLDER_FILES
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    assert config["name"] == "restraint"
+    assert config["scenario"]["states"]["pakistan"]["retaliation"] == {
+        "name": "threshold",
+        "level": 2.5,
+        "p_act": 0.04,
+    }
+    assert config["scenario"]["mediators"]["qatar"]["leverage"] == 0.9
+    assert yaml.safe_load((folder / "overrides.yaml").read_text()) == args[:-1]  # not hydra.*
+    assert len(pd.read_parquet(folder / "outcomes.parquet")) == 200
+    assert "restraint: Does escalation fall" in proc.stdout
+
+
+def test_listing_names_every_experiment_scenario_and_rule(tmp_path):
+    proc = sim_cli("--list", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    names = [p.stem for p in EXPERIMENTS_DIR.glob("*.yaml")]
+    names += [
+        "pak_afg_2026",
+        "markov_validation",
+        "threshold",
+        "tit_for_tat",
+        "grim_trigger",
+        "forgiving",
+        "serial",
+        "processes",
+        "dask",
+        "quick",
+    ]
+    for name in names:
+        assert f"\n  {name} " in out, name
+    assert "retaliation=NAME retaliation.state=STATE|all" in out
+    assert "Answer at the rung received, once domestic pressure passes `level`." in out
+    assert not list(tmp_path.iterdir())
+
+
+def test_cfg_job_prints_the_composed_config_without_running(tmp_path):
+    proc = sim_cli("experiment=restraint", "--cfg", "job", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    config = yaml.safe_load(proc.stdout)
+    assert config["name"] == "restraint" and config["retaliation"]["name"] == "threshold"
+    assert config["mc"]["replications"] == 10_000
+    assert not list(tmp_path.iterdir())
+
+
+ERRORS = [
+    (["mc.replicatons=100"], "mc.replicatons: unknown key; did you mean 'replications'?"),
+    (
+        ["scenario=pak_afg_2025"],
+        "scenario=pak_afg_2025: no such scenario; did you mean 'pak_afg_2026'?",
+    ),
+    (
+        ["experiment=seed_basline"],
+        "experiment=seed_basline: no such experiment; did you mean 'seed_baseline'?",
+    ),
+    (["mc.replications=lots"], "mc.replications: must be a whole number, got 'lots'"),
+    (
+        ["scenario.states.pakistan.resolve=1.5"],
+        "scenario.states.pakistan.resolve: is a probability and must be in [0, 1], got 1.5",
+    ),
+    (
+        ["scenario.militants.ttp.host=india"],
+        "scenario.militants.ttp.host: host 'india' is not a state of the scenario",
+    ),
+    (
+        ["retaliation=custom", "retaliation.state=pakistan", "retaliation._target_=nowhere.Rule"],
+        "retaliation._target_: cannot import module 'nowhere'",
+    ),
+    (["retaliation=threshold"], "retaliation.state: say which state takes the 'threshold' rule"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), ERRORS, ids=[e[0][-1] for e in ERRORS])
+def test_a_users_mistake_is_one_clear_message(tmp_path, args, message):
+    proc = sim_cli(*args, *SMALL, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == f"error: {proc.stderr.removeprefix('error: ')}"
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    # Nothing is left behind, not even an empty results folder.
+    assert not list(tmp_path.rglob("*.*")), list(tmp_path.rglob("*"))
+
+
+def test_the_same_config_and_seed_reproduce_outcomes_bit_for_bit(tmp_path):
+    digests = []
+    for run in ("a", "b"):
+        proc = sim_cli(*SMALL, "mc.seed=7", f"hydra.run.dir={tmp_path}/{run}", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        data = (tmp_path / run / "outcomes.parquet").read_bytes()
+        digests.append(hashlib.sha256(data).hexdigest())
+    assert digests[0] == digests[1]
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "a" / "outcomes.parquet"),
+        pd.read_parquet(tmp_path / "b" / "outcomes.parquet"),
+    )
+
+
+def _is_sweep(path: Path) -> bool:
+    return "sweep" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+MONTE_CARLO = sorted(p.stem for p in EXPERIMENTS_DIR.glob("*.yaml") if not _is_sweep(p))
+
+
+@pytest.mark.parametrize("name", MONTE_CARLO)
+def test_every_monte_carlo_experiment_runs_with_few_replications(tmp_path, name):
+    # Sweep experiments (a `sweep:` node) run many points: one runs below, and every one is
+    # composed and checked in tests/unit/test_config.py.
+    proc = sim_cli(f"experiment={name}", *SMALL, f"output.root={tmp_path}", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = results_folder(proc)
+    assert folder.parent == tmp_path / name
+    assert FOLDER_FILES <= {p.name for p in folder.iterdir()}
+    no_partial_files(folder)
+
+
+def test_a_sweep_experiment_runs_through_the_same_command(tmp_path):
+    proc = sim_cli(
+        "experiment=retaliation_policies",
+        "mc.replications=20",
+        "mc.horizon=60",
+        f"output.root={tmp_path}",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "sweep retaliation_policies: 7 of 7 points done" in proc.stdout
+    folder = results_folder(proc)
+    assert {"config.yaml", "overrides.yaml", "manifest.json", "summary.csv"} <= {
+        p.name for p in folder.iterdir()
+    }
+
+
+def test_validation_writes_the_comparison_and_fails_beyond_the_tolerance(tmp_path):
+    proc = sim_cli(
+        "experiment=validate_markov",
+        *SMALL,
+        "validation.tolerance_se=0.01",
+        f"hydra.run.dir={tmp_path}/strict",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ") and "disagree with the exact values" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    table = pd.read_csv(tmp_path / "strict" / "validation.csv")
+    assert {"monte_carlo", "exact", "difference", "se", "z", "agrees"} <= set(table.columns)
+    assert not table["agrees"].all()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_run_killed_while_writing_leaves_no_partial_file(tmp_path, sig):
+    # Outcomes stream to disk chunk by chunk, then are compacted: once the run has started
+    # (manifest written), kill it the moment a temp file shows that a file is being written.
+    folder = tmp_path / "killed"
+    args = [
+        "mc.replications=200000",
+        "mc.horizon=5",
+        "output.figures=false",
+        "output.quiet=true",
+        f"hydra.run.dir={folder}",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 90
+    mid_write = False
+    while proc.poll() is None and time.monotonic() < deadline:
+        if (folder / "manifest.json").exists() and any(
+            p.name.endswith(".tmp") for p in folder.rglob(".*")
+        ):
+            mid_write = True
+            break
+        time.sleep(0.001)
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    assert mid_write, "the run ended before any file was seen being written"
+    assert proc.returncode == (143 if sig == signal.SIGTERM else -signal.SIGKILL), stderr
+    if sig == signal.SIGTERM:
+        assert stderr.strip() == "error: terminated; the results folder keeps only complete files"
+        assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    no_partial_files(folder)
+    outcomes = folder / "outcomes.parquet"
+    assert not outcomes.exists() or len(pd.read_parquet(outcomes)) == 200_000
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["finished"] is None  # the manifest says the run did not finish
