@@ -41,6 +41,7 @@ EXIT_CONFIG = 2
 EXIT_VALIDATION = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 _FULL_ERROR = False
 
 
@@ -140,6 +141,10 @@ def _reported_errors() -> Iterator[None]:
         _fail("interrupted; the results folder keeps only complete files", EXIT_INTERRUPTED)
     except _Terminated:
         _fail("terminated; the results folder keeps only complete files", EXIT_TERMINATED)
+    except BrokenPipeError:
+        # The reader went away (`python -m sim | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
     except ValidationFailed as exc:
         _fail(str(exc), EXIT_VALIDATION)
     except Exception as exc:
@@ -168,7 +173,11 @@ def print_result(result: ExperimentResult) -> None:
     """Print the summary table (and the validation table) of a finished run."""
     exp = result.experiment
     print(f"{exp.name}: {exp.question}" if exp.question else exp.name)
-    print(format_summary(result.summary, result.result.replications, exp.mc.seed))
+    print(
+        format_summary(
+            result.summary, result.result.replications, exp.mc.seed, exp.scenario.start_rung
+        )
+    )
     stop = result.result.info.get("stop")
     if stop:
         print(
@@ -181,8 +190,12 @@ def print_result(result: ExperimentResult) -> None:
         print(format_validation(result.validation, exp.validation.tolerance_se))
 
 
-def format_summary(summary: pd.DataFrame, replications: int, seed: int) -> str:
-    """P(max rung >= k within t days) as a rung-by-horizon text table with 95 % intervals."""
+def format_summary(summary: pd.DataFrame, replications: int, seed: int, start_rung: int = 0) -> str:
+    """P(max rung >= k within t days) as a rung-by-horizon text table with 95 % intervals.
+
+    Rungs at or below `start_rung` (reached on day 0, probability 1) are left out of the
+    printed table, with a note; ``summary.csv`` keeps them.
+    """
     horizons = list(dict.fromkeys(summary["within_days"]))
     head = [
         f"P(max rung >= k within t days) [95% interval]; {replications:,} replications, "
@@ -191,17 +204,29 @@ def format_summary(summary: pd.DataFrame, replications: int, seed: int) -> str:
     ]
     rows = [["rung k", *(f"t = {t:g} days" for t in horizons)]]
     for (rung, name), group in summary.groupby(["rung", "rung_name"], sort=False):
+        if rung <= start_rung:
+            continue
         cells = {
             row.within_days: f"{row.probability:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
             for row in group.itertuples()
         }
         rows.append([f"{rung} {name}", *(cells.get(t, "") for t in horizons)])
-    return "\n".join(head + _columns(rows))
+    below = sorted(int(k) for k in summary["rung"].unique() if k <= start_rung)
+    note = (
+        [
+            f"(rungs {', '.join(map(str, below))}: reached on day 0, the scenario starts at rung "
+            f"{start_rung})"
+        ]
+        if below
+        else []
+    )
+    return "\n".join(head + _columns(rows) + note)
 
 
 def format_validation(table: pd.DataFrame, tolerance_se: float) -> str:
     """Monte Carlo beside the exact values, with the difference in standard errors."""
-    rows = [["rung k", "t days", "monte carlo", "exact", "difference", "s.e.", "diff/s.e.", ""]]
+    header = ["rung k", "t days", "monte carlo", "exact", "difference", "s.e.", "z", "check"]
+    rows = [header]
     for row in table.itertuples():
         rows.append(
             [
@@ -303,7 +328,8 @@ def _experiments(folder: Path) -> dict[str, str]:
     out = {}
     for path in sorted(folder.glob("*.yaml")):
         text = _first_comment(path)
-        out[path.stem] = text.removeprefix("Question:").split(" Run:")[0].strip()
+        question = text.removeprefix("Question:").split(" Run:")[0].strip()
+        out[path.stem] = question[:1].upper() + question[1:]
     return out
 
 

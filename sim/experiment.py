@@ -458,7 +458,7 @@ def _results_folder(experiment: Experiment, folder: str | Path | None) -> store.
 
 
 def _summary_horizons(mc: MonteCarloConfig) -> tuple[int, ...]:
-    """The summary's days: those of ``mc.horizons`` the run covers, else the horizon itself."""
+    """Return the summary days: those of ``mc.horizons`` the run covers, else the horizon."""
     return tuple(t for t in mc.horizons if t <= mc.horizon) or (mc.horizon,)
 
 
