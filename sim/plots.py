@@ -105,10 +105,14 @@ def _figure(width: float = 8.0, height: float = 4.5) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def _wrap(fig: Figure, text: str) -> str:
+    # About ten characters of medium-sized text per inch of figure.
+    return textwrap.fill(text, int(fig.get_figwidth() * 10))
+
+
 def _title(ax: Axes, text: str) -> None:
-    # About ten characters of a medium title per inch of figure, so long titles wrap.
-    width = int(ax.figure.get_figwidth() * 10)
-    ax.set_title(textwrap.fill(text, width), fontsize="medium")
+    # Over the whole figure, not the axes: long tick labels can make the axes narrow.
+    ax.figure.suptitle(_wrap(ax.figure, text), fontsize="medium")
 
 
 def _days_label(as_of: str | None) -> str:
@@ -493,6 +497,7 @@ def survival_curves(
         raise ValueError("no rung to draw: the run starts at the top of the ladder")
     fig = _figure()
     ax = fig.subplots()
+    top = 0.0
     for k in rungs:
         curve = survival(outcomes, k)
         days = np.concatenate(([0.0], curve.days, [curve.horizon]))
@@ -508,9 +513,11 @@ def survival_curves(
         ax.fill_between(
             days, band[0] * 100, band[1] * 100, step="post", color=colour, alpha=0.25, linewidth=0
         )
+        top = max(top, np.nanmax(band[1]), np.nanmax(y))
     ax.set_xlim(0, float(outcomes.attrs["horizon"]))
-    ax.set_ylim(0, 100)
-    ax.yaxis.set_major_formatter(PercentFormatter(100))
+    # Rare events stay readable: the axis ends a little above the highest band, at 10 % or more.
+    ax.set_ylim(0, min(100.0, max(10.0, 120 * top)))
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_xlabel(_days_label(getattr(scenario, "as_of", None)))
     ax.set_ylabel(
         "chance the rung has been reached" if reached else "chance the rung has not been reached"
@@ -923,7 +930,7 @@ def policy_comparison(
         what = f"chance of reaching {RUNG_NAMES[rung]} (rung {rung})"
         if "within" in table.columns and table["within"].nunique() == 1:
             what += f" within {table['within'].iloc[0]:g} days"
-    ax.set_xlabel(f"change in the {what}, percentage points")
+    ax.set_xlabel(_wrap(fig, f"change in the {what}, percentage points"))
     ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     _title(ax, "Policies compared on the same random numbers (95 % intervals)")
     return fig
