@@ -17,6 +17,7 @@ for a validation run, ``validation.csv``; every file is written atomically (:mod
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 VALIDATION_FILE = "validation.csv"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -432,11 +434,16 @@ def run_experiment(
             result, horizons, tuple(mc.rungs), experiment.validation.tolerance_se
         )
         store.write_csv(validation, results.path / VALIDATION_FILE)
+    extra: dict[str, Any] = {"run": result.info}
     if experiment.output.figures:
         from sim.plots import save_figures  # matplotlib only when figures are asked for
 
-        save_figures(result, results.path / store.FIGURES_DIR)
-    results.write_manifest({**store.finish_manifest(record), "run": result.info})
+        try:
+            save_figures(result, results.path / store.FIGURES_DIR)
+        except Exception as exc:  # a failed figure must not cost the run its results
+            extra["figures_error"] = f"{type(exc).__name__}: {exc}"
+            _log.warning("figures not saved (%s); the results are complete", exc)
+    results.write_manifest({**store.finish_manifest(record), **extra})
     return ExperimentResult(
         folder=results.path,
         experiment=experiment,
