@@ -113,6 +113,8 @@ _SWEEP_KEYS = (
 _UNHASHED = ("name", "folder", "keep_outcomes", "analyze", "discover", "show")
 _RULE_SLOTS = ("retaliation", "ceasefire")
 _DONE, _FAILED = "done", "failed"
+# Rows of the printed summary beyond which the middle is elided (the files hold every row).
+_SHOWN_ROWS = 40
 
 log = logging.getLogger(__name__)
 
@@ -1028,7 +1030,7 @@ class SweepResult:
                 f"differences are point - baseline (point {self.baseline}), paired on "
                 "common random numbers; (ratio) = paired / independent interval width"
             )
-        lines.append(shown.to_string(index=False))
+        lines.append(shown.to_string(index=False, max_rows=_SHOWN_ROWS))
         for output, analysis in self.analyses.items():
             lines.append("")
             lines.append(f"levers ranked by their influence on {output} ({analysis.method}):")
