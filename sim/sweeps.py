@@ -1259,7 +1259,8 @@ def _open_folder(folder: Path, sweep: Sweep, resolved: dict, digest: str, n: int
                 f"the folder {folder} holds a sweep started with another config "
                 f"(hash {str(old.get('hash'))[:12]}, now {digest[:12]}; changed: {shown}). Its "
                 "finished points would not match this config: give this sweep another folder "
-                "(sweep.folder=...), or delete that folder to start again",
+                "(sweep.folder; on the command line +sweep.folder=PATH), or delete that folder "
+                "to start again",
             )
         created = old.get("created")
     else:
