@@ -22,7 +22,7 @@ A sweep folder holds::
     outcomes/           point-NNNNNN.parquet: per-replication outcomes (baseline, or all if kept)
     sweep.parquet       the tidy table, one row per point (see docs/sweeps.md)
     sweep.csv           the same table as CSV
-    failures.json       every failed point of the last session, a list
+    failures.json       every failed point, a list (a rerun retries them)
 
 Started again with the same config, a sweep resumes: finished points are read back, failed and
 unfinished ones are run. A different config (another hash) is refused, so a folder never mixes

@@ -289,7 +289,7 @@ def test_a_restart_reads_finished_points_back_and_refuses_another_config(tmp_pat
     again = run_sweep(grid(show=["mean_clashes"]), seed_scenario, folder, **MC)  # not in the hash
     assert again.computed == [] and first.computed == list(range(6))
     assert mtimes == {p.name: p.stat().st_mtime_ns for p in (folder / "points").iterdir()}
-    pd.testing.assert_frame_equal(again.table, first.table)
+    pd.testing.assert_frame_equal(again.table, first.table, check_exact=True)
     with pytest.raises(SweepChangedError, match=r"changed: mc\.replications\)"):
         run_sweep(grid(), seed_scenario, folder, **{**MC, "replications": 100})
     with pytest.raises(SweepChangedError, match=r"sweep\.parameters\.0\.values\.1"):
@@ -310,7 +310,9 @@ def test_the_executor_leaves_the_table_unchanged(tmp_path, seed_scenario, over):
     serial = run_sweep(sweep, seed_scenario, tmp_path / "a", **mc).table
     pool = {"name": "processes", "workers": 2}
     pooled = run_sweep(sweep, seed_scenario, tmp_path / "b", executor=pool, over=over, **mc).table
-    pd.testing.assert_frame_equal(serial.drop(columns="seconds"), pooled.drop(columns="seconds"))
+    pd.testing.assert_frame_equal(
+        serial.drop(columns="seconds"), pooled.drop(columns="seconds"), check_exact=True
+    )
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert (manifest["executor"], manifest["over"]) == ("processes", over)
 
