@@ -378,11 +378,23 @@ class _Outcomes:
     Memory: the final table plus one chunk, not twice the table as a concatenation would take.
     """
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+    def __init__(self) -> None:
+        self.capacity = 0
         self.columns: dict[str, np.ndarray] | None = None
         self.rows = 0
         self.attrs: dict[str, Any] = {}
+
+    def reserve(self, rows: int) -> None:
+        """Make room for `rows` rows (copying the rows so far if the columns must grow)."""
+        if rows <= self.capacity:
+            return
+        if self.columns is not None:
+            grown = {}
+            for name, column in self.columns.items():
+                grown[name] = np.empty(rows, column.dtype)
+                grown[name][: self.rows] = column[: self.rows]
+            self.columns = grown
+        self.capacity = rows
 
     def add(self, first: int, frame: pd.DataFrame) -> None:
         if self.columns is None:
@@ -542,7 +554,7 @@ def simulate(
                 f"{writer.directory} already holds chunk files of another run; "
                 "remove them or choose another out_dir"
             )
-    table = None if writer else _Outcomes(replications)
+    table = None if writer else _Outcomes()
     events: dict[int, pd.DataFrame] = {}
     trajectories: dict[int, pd.DataFrame] = {}
     successes: dict[int, int] = {}
@@ -563,6 +575,10 @@ def simulate(
         )
         with bar:
             for batch in rounds:
+                if table is not None:
+                    # Grow geometrically: a stopping rule may end the run long before the cap.
+                    end = batch[-1].first + batch[-1].size
+                    table.reserve(min(replications, max(end, 2 * table.capacity)))
                 for chunk in pool.map_unordered(_run_task, batch):
                     task = tasks[chunk.index]
                     if writer is not None:
