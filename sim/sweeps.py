@@ -1465,6 +1465,13 @@ def run_sweep_from_config(
     from omegaconf import DictConfig
 
     node = dict(_plain(cfg["sweep"]))
+    if (_plain(cfg.get("history")) or {}).get("replay"):
+        # Each point would need its own replay (the replay reads the swept parameters).
+        raise ConfigError(
+            "history.replay",
+            "sweeps start from the scenario's values; a replayed "
+            "history is not supported in a sweep yet (set history.replay=false)",
+        )
     name = str(cfg.get("name") or node.get("name") or "sweep")
     node.setdefault("name", name)
     if isinstance(cfg, DictConfig):
