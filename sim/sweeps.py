@@ -1472,6 +1472,12 @@ def run_sweep_from_config(
             "sweeps start from the scenario's values; a replayed "
             "history is not supported in a sweep yet (set history.replay=false)",
         )
+    if (_plain(cfg.get("mc")) or {}).get("stop"):
+        raise ConfigError(
+            "mc.stop",
+            "every point of a sweep runs mc.replications replications (paired differences "
+            "need the same ones); adaptive stopping is not supported in a sweep: remove mc.stop",
+        )
     name = str(cfg.get("name") or node.get("name") or "sweep")
     node.setdefault("name", name)
     if isinstance(cfg, DictConfig):

@@ -329,6 +329,8 @@ def test_a_config_mapping_runs_in_its_stable_folder(tmp_path):
     assert result.folder == tmp_path / "demo" / "sweep" and result.ok
     with pytest.raises(ConfigError, match=r"history\.replay: .*not supported in a sweep"):
         run_sweep_from_config({**cfg, "history": {"replay": True}})
+    with pytest.raises(ConfigError, match=r"mc\.stop: .*not supported in a sweep"):
+        run_sweep_from_config({**cfg, "mc": {**MC, "stop": {"rung": 4, "half_width": 0.01}}})
     saved = store.load_results(tmp_path / "run")
     assert saved.summary.shape == result.table.shape
     assert saved.manifest["sweep_folder"] == str(result.folder.resolve())
