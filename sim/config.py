@@ -209,6 +209,26 @@ class ValidationConfig:
     tolerance_se: float = 4.0
 
 
+@dataclass
+class HistoryConfig:
+    """Start from the replayed event timeline (:mod:`sim.history`) instead of the scenario's values.
+
+    Parameters
+    ----------
+    replay : bool
+        Replay the timeline up to the as-of date and start every replication from that state.
+    events : str, optional
+        The timeline's CSV file; default ``seeds/pak_afg_events.csv``.
+    uncertainty : bool
+        Draw each event's deaths within its sources' range, one draw per replication, so the
+        projection carries that uncertainty (otherwise the best figures).
+    """
+
+    replay: bool = False
+    events: str | None = None
+    uncertainty: bool = False
+
+
 StateConfig = _derived(StateSpec, "StateConfig")
 MilitantConfig = _derived(MilitantSpec, "MilitantConfig")
 MediatorConfig = _derived(MediatorSpec, "MediatorConfig")
@@ -263,7 +283,7 @@ class Config:
         each state's rule from the scenario.
     ceasefire : rule node, optional
         A ceasefire rule replacing ``scenario.ceasefire``; None keeps the scenario's.
-    mc, executor, output, validation
+    mc, executor, output, validation, history
         See their schemas.
     sweep : mapping, optional
         A sweep over scenario keys (:meth:`sim.sweeps.Sweep.from_config`, checked there); with
@@ -279,6 +299,7 @@ class Config:
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
     sweep: Any = None
 
 

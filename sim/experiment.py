@@ -35,6 +35,7 @@ from sim.config import (
     EXPERIMENT_GROUP,
     Config,
     ExecutorConfig,
+    HistoryConfig,
     MonteCarloConfig,
     OutputConfig,
     ValidationConfig,
@@ -85,6 +86,8 @@ class Experiment:
         The resolved config as saved in ``config.yaml``.
     overrides : tuple of str
         The overrides it was composed with.
+    history : HistoryConfig
+        Whether to start from the replayed event timeline (and with which figures).
     """
 
     name: str
@@ -96,6 +99,7 @@ class Experiment:
     validation: ValidationConfig
     config: DictConfig = field(repr=False)
     overrides: tuple[str, ...] = ()
+    history: HistoryConfig = field(default_factory=HistoryConfig)
 
     def simulate(
         self, progress: bool | None = None, out_dir: str | Path | None = None
@@ -116,14 +120,28 @@ class Experiment:
         """
         if progress is None:
             progress = False if self.output.quiet else self.output.progress
+        scenario, start = self.scenario, None
+        if self.history.replay:
+            from sim.history import start_from_history
+
+            draws = self.mc.replications if self.history.uncertainty else 1
+            scenario, replayed = start_from_history(
+                scenario,
+                self.history.events,
+                draws=draws,
+                seed=self.mc.seed,
+                uncertainty=self.history.uncertainty,
+            )
+            start = replayed.start
         return simulate(
-            self.scenario,
+            scenario,
             replications=self.mc.replications,
             horizon=self.mc.horizon,
             seed=self.mc.seed,
             chunk_size=self.mc.chunk_size,
             record_events=False,
             record_trajectory=False,
+            start=start,
             executor=self.executor.name,
             workers=self.executor.workers,
             scheduler=self.executor.scheduler,
@@ -240,6 +258,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         executor = OmegaConf.to_object(cfg.executor)
         output = OmegaConf.to_object(cfg.output)
         validation = OmegaConf.to_object(cfg.validation)
+        history = OmegaConf.to_object(cfg.history)
     except ConfigError:
         raise
     except Exception as exc:
@@ -259,6 +278,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         executor=executor,
         output=output,
         validation=validation,
+        history=history,
         config=OmegaConf.create(data),
         overrides=tuple(str(o) for o in overrides),
     )
