@@ -233,6 +233,8 @@ import sim
 from sim.montecarlo import simulate
 n, executor, streamed = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"matplotlib", "hydra", "SALib",
+               "dask", "distributed", "solara", "IPython", "PIL", "sklearn", "numba"})
 began = time.perf_counter()
 with tempfile.TemporaryDirectory() as folder:
     result = simulate(sim.load_scenario(), replications=n, horizon=365, seed=1,
@@ -243,14 +245,15 @@ with tempfile.TemporaryDirectory() as folder:
 print(json.dumps({"import_mb": imported / 1024,
                   "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                  "seconds": seconds, "p4_90": p}))
+                  "seconds": seconds, "p4_90": p, "heavy_imports": heavy}))
 """
 
 
 def memory(sizes: tuple[int, ...], executor: str) -> list[dict[str, Any]]:
+    """Peak memory in fresh processes: both ways at the smaller size, streamed at the larger."""
     rows = []
     for n in sizes:
-        for streamed in (True, False):
+        for streamed in (True, False) if n == min(sizes) else (True,):
             done = subprocess.run(
                 [sys.executable, "-c", _MEMORY_PROBE, str(n), executor, str(int(streamed))],
                 capture_output=True,
@@ -311,11 +314,22 @@ def chunk_sizes(
 # --- report ----------------------------------------------------------------------------------
 
 
+def _load(r: dict[str, Any], section: str) -> list[str]:
+    during = r.get("load", {}).get(section)
+    if not during:
+        return []
+    return [
+        "",
+        f"Load average (1 min) at the start and end of this section: {during[0]:.1f}, "
+        f"{during[1]:.1f} (2 cores).",
+    ]
+
+
 def render(r: dict[str, Any], command: str) -> str:
     m, a, b = r["machine"], r["single_core"], r["scaling"]
     v = m["versions"]
     lines = [
-        f"Command: `{command}` (git {m['commit']}; {r['minutes']:.1f} min).",
+        f"Command: {command} (git {m['commit']}; {r['minutes']:.1f} min).",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; {m['platform']}; Python "
         f"{m['python']}; numpy {v['numpy']}, scipy {v['scipy']}, pandas {v['pandas']}, "
@@ -344,6 +358,7 @@ def render(r: dict[str, Any], command: str) -> str:
         f"{a['replications']['reference']:,}, one small chunk). A fused compiled day loop "
         f"reached about {COMPILED_BOUND}x on this kind of machine (DESIGN.md): the engine runs "
         f"at {a['ratio'] / COMPILED_BOUND:.0%} of that bound.",
+        *_load(r, "single_core"),
         "",
         f"Where one chunk's time goes (cProfile of {r['profile']['size']:,} replications x "
         f"{HORIZON} days, {r['profile']['total_s']:.2f} s under the profiler):",
@@ -388,9 +403,8 @@ def render(r: dict[str, Any], command: str) -> str:
             + "), as with a long-lived cluster; simulate(executor='dask') without a "
             "scheduler pays it on every call."
         )
+    lines += ["", text, *_load(r, "scaling")]
     lines += [
-        "",
-        text,
         "",
         "### (c) Peak memory in a fresh process (events and trajectories off)",
         "",
@@ -409,7 +423,10 @@ def render(r: dict[str, Any], command: str) -> str:
         "",
         "Peak = `ru_maxrss` of the process (workers: the largest child). Target: "
         "under 300 MB at 10^6 (streamed). The outcome table is about 190 bytes per "
-        "replication; importing numpy, scipy, pandas, pyarrow and mesa takes the rest.",
+        "replication; what `import sim` pulls in (numpy, scipy, pandas, pyarrow, mesa, "
+        f"and here {', '.join(r['memory'][0].get('heavy_imports', [])) or 'nothing more'}) "
+        "takes the rest.",
+        *_load(r, "memory"),
         "",
         f"### (d) Cost of the event log and trajectories ({r['recording_n']:,} "
         f"replications, {HORIZON} days, serial)",
@@ -425,6 +442,7 @@ def render(r: dict[str, Any], command: str) -> str:
             f"{row['slowdown']:.2f}x | {row['event_rows']:,} / "
             f"{row['trajectory_rows']:,} | {row['tables_mb']:.1f} |"
         )
+    lines += _load(r, "recording")
     lines += [
         "",
         f"### (e) Throughput against chunk size (one core, "
@@ -437,6 +455,7 @@ def render(r: dict[str, Any], command: str) -> str:
         f"| {row['chunk_size']:,} | {row['seconds']:.2f} | {row['rate']:,.0f} |"
         for row in r["chunk_sizes"]
     ]
+    lines += _load(r, "chunk_sizes")
     return "\n".join(lines) + "\n"
 
 
@@ -455,16 +474,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeat", type=int, default=2, help="timings are the best of N")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask rows")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="re-run these comma-separated sections and keep the others from the last "
+        "results file (for a machine that was busy during one section)",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     scenario = sim.load_scenario("pak_afg_2026")
     began = time.perf_counter()
-    results: dict[str, Any] = {
-        "machine": machine(),
-        "repeat": args.repeat,
-        "chunk_total": sizes["chunk_total"],
-        "recording_n": sizes["recording"],
-    }
+    saved = HERE / ("results-quick.json" if args.quick else "results.json")
     steps = (
         ("single_core", lambda: single_core(scenario, sizes, args.repeat)),
         ("profile", lambda: profile_chunk(scenario, DEFAULT_CHUNK_SIZE)),
@@ -476,18 +496,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             lambda: chunk_sizes(scenario, sizes["chunk_sizes"], sizes["chunk_total"], args.repeat),
         ),
     )
+    only = {name for name in args.only.split(",") if name}
+    if only - {name for name, _ in steps}:
+        parser.error(f"--only takes sections among {', '.join(name for name, _ in steps)}")
+    results: dict[str, Any] = json.loads(saved.read_text()) if only else {}
+    start_load = results.get("machine", {}).get("load_average_start")
+    results.update(
+        machine=machine(),
+        repeat=args.repeat,
+        chunk_total=sizes["chunk_total"],
+        recording_n=sizes["recording"],
+    )
+    if start_load is not None:
+        results["machine"]["load_average_start"] = start_load
+    results.setdefault("load", {})
     for name, step in steps:
+        if only and name not in only:
+            continue
         t = time.perf_counter()
+        load = os.getloadavg()[0]
         results[name] = step()
+        results["load"][name] = [load, os.getloadavg()[0]]
         print(f"[{name}: {time.perf_counter() - t:.0f} s]", file=sys.stderr, flush=True)
     results["load_average_end"] = os.getloadavg()
-    results["minutes"] = (time.perf_counter() - began) / 60
+    results["minutes"] = results.get("minutes", 0) * bool(only) + (time.perf_counter() - began) / 60
     command = " ".join([".venv/bin/python benchmarks/throughput.py", *(argv or sys.argv[1:])])
-    report = render(results, command)
+    results["commands"] = [*results.get("commands", []), command] if only else [command]
+    report = render(results, " then ".join(f"`{c}`" for c in results["commands"]))
     print(report)
     if not args.no_write:
         write_readme(report)
-        write_json(results, HERE / ("results-quick.json" if args.quick else "results.json"))
+        write_json(results, saved)
     return results
 
 
