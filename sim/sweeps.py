@@ -16,7 +16,7 @@ A sweep folder holds::
 
     sweep.json          the resolved config (sweep, Monte Carlo settings, scenario) and its hash
     manifest.json       seed, versions, git commit, times of the last session
-    progress.log        one line per point started, done or failed, per session
+    progress.log        one line per session and per point done or failed
     points/             point-NNNNNN.parquet: one row per finished point, written atomically
     failures/           point-NNNNNN.json: parameters, seed and traceback of each failed point
     outcomes/           point-NNNNNN.parquet: per-replication outcomes (baseline, or all if kept)
@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim import stats, store
 from sim.errors import ConfigError, did_you_mean
@@ -90,25 +91,7 @@ POINTS_DIR = "points"
 FAILURES_DIR = "failures"
 OUTCOMES_DIR = "outcomes"
 
-_PARAMETER_KEYS = ("path", "values", "low", "high", "num", "integer")
-_SWEEP_KEYS = (
-    "name",
-    "parameters",
-    "design",
-    "samples",
-    "seed",
-    "fixed",
-    "baseline",
-    "rungs",
-    "horizons",
-    "levels",
-    "second_order",
-    "folder",
-    "keep_outcomes",
-    "analyze",
-    "discover",
-    "show",
-)
+_PARAMETER_KEYS = ("path", "values", "low", "high", "num", "integer", "name", "labels")
 # Keys that do not change any point's numbers: left out of the config hash.
 _UNHASHED = ("name", "folder", "keep_outcomes", "analyze", "discover", "show")
 _RULE_SLOTS = ("retaliation", "ceasefire")
@@ -124,10 +107,6 @@ log = logging.getLogger(__name__)
 
 def _plain(value: Any) -> Any:
     """OmegaConf containers and tuples as plain dicts and lists."""
-    try:
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-    except ImportError:  # pragma: no cover - omegaconf is a dependency
-        DictConfig = ListConfig = ()  # noqa: N806
     if isinstance(value, DictConfig | ListConfig):
         return OmegaConf.to_container(value, resolve=True)
     if isinstance(value, Mapping):
@@ -144,9 +123,20 @@ def _tidy_number(x: float) -> float:
     return float(f"{x:.12g}")
 
 
-def _auto_labels(values: Sequence[Any]) -> tuple[Any, ...] | None:
-    """Display labels for rule nodes: the rule's name, with its parameters if names repeat."""
-    if not any(isinstance(v, Mapping) for v in values):
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, int | float) else type(value).__name__
+
+
+def _auto_labels(values: Sequence[Any]) -> tuple[str, ...] | None:
+    """Text labels when values cannot sit in one table column as they are, else None.
+
+    Rule nodes (mappings) are labelled by the rule's name, with its parameters if names repeat;
+    lists and values of mixed types by their text.
+    """
+    kinds = {_kind(v) for v in values}
+    if len(kinds) == 1 and kinds <= {"number", "str", "bool"}:
         return None
     names = [
         str(v.get("name", str(v.get("_target_", "")).rpartition(".")[2]))
@@ -262,7 +252,7 @@ class Parameter:
     def _number(self, x: float) -> float | int:
         return int(round(x)) if self.integer else _tidy_number(x)
 
-    def levels(self) -> list[int]:
+    def levels(self) -> list[int | float]:
         """Indices (categorical) or values (range) of the grid levels, in order."""
         if self.categorical:
             return list(range(len(self.values)))
@@ -319,7 +309,7 @@ class Parameter:
                 where,
                 f"give a list of values or a mapping with 'values' or 'low'/'high', got {node!r}",
             )
-        unknown = [k for k in node if k not in (*_PARAMETER_KEYS, "name", "labels")]
+        unknown = [k for k in node if k not in _PARAMETER_KEYS]
         if unknown:
             raise ConfigError(
                 f"{where}.{unknown[0]}",
@@ -503,10 +493,11 @@ class Sweep:
         data = _plain(node)
         if not isinstance(data, Mapping):
             raise ConfigError("sweep", f"must be a mapping, got {data!r}")
-        unknown = [k for k in data if k not in _SWEEP_KEYS]
+        keys = [f.name for f in dataclasses.fields(cls)]
+        unknown = [k for k in data if k not in keys]
         if unknown:
             raise ConfigError(
-                f"sweep.{unknown[0]}", f"unknown key; {did_you_mean(str(unknown[0]), _SWEEP_KEYS)}"
+                f"sweep.{unknown[0]}", f"unknown key; {did_you_mean(str(unknown[0]), keys)}"
             )
         raw = data.get("parameters") or {}
         if isinstance(raw, list):
@@ -1462,8 +1453,6 @@ def run_sweep_from_config(
     SweepResult
         ``exit_code`` is 1 when some point failed.
     """
-    from omegaconf import DictConfig
-
     node = dict(_plain(cfg["sweep"]))
     if (_plain(cfg.get("history")) or {}).get("replay"):
         # Each point would need its own replay (the replay reads the swept parameters).
@@ -1537,7 +1526,6 @@ def gather_multirun(
         :func:`outcome_columns`, ``seed`` and ``job`` (the job folder).
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from omegaconf import OmegaConf
 
     folder = Path(folder)
     if not folder.is_dir():
