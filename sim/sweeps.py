@@ -1029,6 +1029,8 @@ class SweepResult:
         if self.box is not None:
             lines.append("")
             lines.append(f"where {self.sweep.discover} (PRIM): {self.box.describe()}")
+        if (self.sweep.analyze or self.sweep.discover) and not self.ok:
+            lines.append("analyze and discover wait for every point: run the sweep again")
         if self.failures:
             lines.append(f"{len(self.failures)} point(s) failed:")
             for f in self.failures:
