@@ -29,7 +29,7 @@ from sim.scenario import RUNG_NAMES, Scenario, load_scenario, scenario_from_dict
 
 SCENARIO = "pak_afg_2026"
 # The actors the levers act on, by their ids in the scenario.
-STATE, OPPONENT, MEDIATOR, GROUP = "pakistan", "afghanistan", "qatar", "ttp"
+STATE, MEDIATOR, GROUP = "pakistan", "qatar", "ttp"
 # Rules a user can pick; the constant-probability rule exists for validation only.
 RULE_CHOICES = tuple(name for name in RETALIATION_RULES if name != "constant_probability")
 HORIZON = 365
@@ -50,7 +50,7 @@ def lever_scenario(
     Parameters
     ----------
     base : Scenario
-        The seed scenario (it must hold the actors `STATE`, `OPPONENT`, `MEDIATOR`, `GROUP`).
+        The seed scenario (it must hold the actors `STATE`, `MEDIATOR` and `GROUP`).
     retaliation : str, optional
         Short name of Pakistan's retaliation rule (one of `RULE_CHOICES`). A rule keeps the
         parameters it shares with the scenario's rule.
@@ -232,11 +232,12 @@ def RungTimeline(model: EscalationModel) -> solara.Element:
 def EventList(model: EscalationModel) -> solara.Element:
     """Show today's status and the latest events, newest first."""
     table = latest_events(model)
-    rows = [" | ".join(str(v) for v in row) for row in table.itertuples(index=False)]
-    header = " | ".join(table.columns)
-    lines = [f"**{status(model)}**", "", header, " | ".join("---" for _ in table.columns), *rows]
+    lines = [f"**{status(model)}**", ""]
     if table.empty:
-        lines.append("no event yet: press Step")
+        lines.append("No event yet: press Step.")
+    else:
+        lines += [" | ".join(table.columns), " | ".join("---" for _ in table.columns)]
+        lines += [" | ".join(str(v) for v in row) for row in table.itertuples(index=False)]
     return solara.Markdown("\n".join(lines))
 
 
