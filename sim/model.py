@@ -229,7 +229,7 @@ class EscalationModel(mesa.Model):
             if self.record_events:
                 self._log(ends, "ceasefire_ended", f"{a}-{b}", "", escalated[p], 0)
                 self._log(
-                    violations > 0, "violation", f"{a}-{b}", "", self._max_action[p], violations
+                    violations > 0, "violation", f"{a}-{b}", "", self._max_action[p], 0, violations
                 )
         made = np.zeros_like(self.in_ceasefire)
         for mediator in self.mediators.values():

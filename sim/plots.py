@@ -358,8 +358,8 @@ def describe_events(
     -------
     pd.DataFrame
         Columns ``replication, day`` (and ``date`` with `as_of`), ``who, what, against, rung,
-        killed``, in the log's order; ``killed`` is 0 for violations and ceasefire events (the
-        deaths are on the actions themselves).
+        killed``, in the log's order (violations and ceasefire events kill no one themselves:
+        the deaths are on the actions they mark).
     """
     names = names or {}
     table = pd.DataFrame({"replication": events["replication"], "day": events["day"]})
@@ -374,9 +374,7 @@ def describe_events(
     ]
     table["against"] = [_name(t, names) if t else "" for t in events["target"]]
     table["rung"] = [f"{k} {RUNG_NAMES[k]}" if k > 0 else "" for k in events["rung"].astype(int)]
-    # Violations and ceasefire events kill no one themselves (the actions they mark do).
-    bookkeeping = events["kind"].isin(["violation", "ceasefire_made", "ceasefire_ended"])
-    table["killed"] = events["killed"].where(~bookkeeping, 0).astype(int)
+    table["killed"] = events["killed"].astype(int)
     return table.reset_index(drop=True)
 
 

@@ -157,3 +157,10 @@ def test_bad_run_settings(seed_scenario):
         sim.simulate(seed_scenario, replications=5, horizon=0)
     with pytest.raises(ValueError, match="seed and chunk must be >= 0"):
         sim.simulate(seed_scenario, replications=5, seed=-1)
+
+
+def test_violations_are_counted_not_killed(seed_scenario):
+    one = sim.simulate(seed_scenario, replications=60, horizon=60, seed=3)
+    violations = one.events[one.events["kind"] == "violation"]
+    assert len(violations) > 0
+    assert (violations["killed"] == 0).all() and (violations["count"] >= 1).all()

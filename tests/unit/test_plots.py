@@ -149,7 +149,7 @@ def test_describe_events_says_each_event_in_words():
             "target": ["pakistan", "afghanistan", "", ""],
             "kind": ["attack", "strike", "violation", "ceasefire_made"],
             "rung": [0, 3, 3, 1],
-            "killed": [12, 4, 1, 0],  # the engine logs a violation's count as its `killed`
+            "killed": [12, 4, 0, 0],
             "count": [2, 1, 1, 1],
         }
     )
