@@ -73,7 +73,7 @@ class State(mesa.Agent):
         self.grievance = {o: np.full(R, float(spec.grievance.get(o, 0.0))) for o in opponents}
         self.provocation = {o: np.full(R, spec.provocation.get(o, 0), np.int8) for o in opponents}
         self.provocation_age = {o: np.zeros(R, np.int32) for o in opponents}
-        self.harm = {o: np.zeros(R) for o in opponents}
+        self.harm = {o: np.full(R, float(spec.harm.get(o, 0.0))) for o in opponents}
         self.action = {o: np.zeros(R, np.int8) for o in opponents}
         self.military_deaths = np.zeros(R, np.int64)
         self.civilian_deaths = np.zeros(R, np.int64)
@@ -147,18 +147,23 @@ class State(mesa.Agent):
             self.action[o] = np.where(complies, np.minimum(wanted, cap), wanted).astype(np.int8)
 
     def answer(self) -> None:
-        """An action at or above the provocation answers it (simultaneous moves: after decide)."""
+        """Settle provocations that today's actions answer (called after every state decided).
+
+        Force (rung >= 2) answers any provocation, even at a lower rung than received; words
+        (rung 1) answer only words. A state held to protests by a ceasefire therefore still
+        owes its answer to a strike, until it forgets it.
+        """
         for o in self.opponents:
-            answered = (self.action[o] > 0) & (self.action[o] >= self.provocation[o])
-            self.provocation[o][answered] = 0
-            self.harm[o][answered] = 0.0
+            action = self.action[o]
+            answered = (action > 0) & (action >= np.minimum(self.provocation[o], 2))
+            np.putmask(self.provocation[o], answered, 0)
+            np.putmask(self.harm[o], answered, 0.0)
 
     def inflict(self) -> None:
         """Consequences of today's actions: deaths, provocation, militant degradation.
 
         Work only on the replications where the state acts (usually few).
         """
-        model = self.model
         for j, o in enumerate(self.opponents):
             a_all = self.action[o]
             acting = np.flatnonzero(a_all)
@@ -167,17 +172,34 @@ class State(mesa.Agent):
             a = a_all[acting]
             u = self.draws[STATE_DRAWS * j + 2 : STATE_DRAWS * (j + 1), acting]
             soldiers, civilians, fighters = geometric(u, self._inflict[:, a])
-            other = model.states[o]
-            other.suffer(acting, soldiers, civilians)
-            other.provoked(
-                self.sid, acting, a, (soldiers + civilians).astype(float), (a >= 2).astype(float)
-            )
-            self.strikes[acting] += a == 3
-            model.clashes[acting] += a >= 4
-            model.battle_deaths[acting] += soldiers + fighters
-            for group in model.hosted_by[o]:
-                group.struck(self.sid, acting, a, fighters, civilians)
-            model.record_action(self.sid, o, acting, a, soldiers + civilians + fighters)
+            self.consequences(o, acting, a, soldiers, civilians, fighters)
+
+    def consequences(
+        self,
+        o: str,
+        where: Index,
+        rung: np.ndarray,
+        soldiers: np.ndarray,
+        civilians: np.ndarray,
+        fighters: np.ndarray,
+    ) -> None:
+        """Apply the deaths of actions at `rung` toward `o` in replications `where`.
+
+        The opponent suffers and is provoked; strikes degrade the militants hosted there and
+        civilian deaths help them recruit. :mod:`sim.history` replays recorded events with it.
+        """
+        model = self.model
+        other = model.states[o]
+        other.suffer(where, soldiers, civilians)
+        other.provoked(
+            self.sid, where, rung, (soldiers + civilians).astype(float), (rung >= 2).astype(float)
+        )
+        self.strikes[where] += rung == 3
+        model.clashes[where] += rung >= 4
+        model.battle_deaths[where] += soldiers + fighters
+        for group in model.hosted_by[o]:
+            group.struck(self.sid, where, rung, fighters, civilians)
+        model.record_action(self.sid, o, where, rung, soldiers + civilians + fighters)
 
 
 class MilitantGroup(mesa.Agent):

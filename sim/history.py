@@ -65,7 +65,7 @@ GROUP_ALIASES = {"jua": "ttp"}
 BASIS = "replayed from seeds/pak_afg_events.csv by sim.history (docs/history.md)"
 """The basis comment written beside the replayed starting values in a scenario YAML."""
 
-_START_FIELDS = ("pressure", "weariness", "grievance", "provocation", "strength")
+_START_FIELDS = ("pressure", "weariness", "grievance", "provocation", "harm", "strength")
 _QUANTILES = (0.05, 0.5, 0.95)
 _SOLDIERS, _CIVILIANS, _FIGHTERS = range(3)
 _ALL = slice(None)  # every draw: the agents' `where` argument
@@ -162,7 +162,7 @@ class ReplayResult:
         -------
         dict
             ``{"states": {sid: {"pressure", "weariness", "grievance": {o: ...},
-            "provocation": {o: ...}}}, "militants": {gid: {"strength"}}}``.
+            "provocation": {o: ...}, "harm": {o: ...}}}, "militants": {gid: {"strength"}}}``.
         """
         values: dict[str, dict[str, dict[str, Any]]] = {"states": {}, "militants": {}}
         for key, array in self.start.items():
@@ -174,7 +174,7 @@ class ReplayResult:
             state = values["states"].setdefault(ids[0], {})
             if kind == "provocation":
                 state.setdefault(kind, {})[ids[1]] = int(round(median))
-            elif kind == "grievance":
+            elif kind in ("grievance", "harm"):
                 state.setdefault(kind, {})[ids[1]] = round(median, decimals)
             else:
                 state[kind] = round(median, decimals)
@@ -487,25 +487,14 @@ class _Walker:
             key = (effect.actor, effect.opponent)
             rung[key] = max(rung.get(key, 0), effect.rung)
             deaths[key] = deaths.get(key, 0) + parts
-        for (sid, o), a in rung.items():
-            state = model.states[sid]
-            answered = a >= state.provocation[o]
-            state.provocation[o][answered] = 0
-            state.harm[o][answered] = 0.0
+        for sid, state in model.states.items():
+            for o in state.opponents:
+                state.action[o] = np.full(self.draws, rung.get((sid, o), 0), np.int8)
+            state.answer()
         for (sid, o), a in rung.items():
             soldiers, civilians, fighters = deaths[sid, o]
             level = np.full(self.draws, a, np.int8)
-            other = model.states[o]
-            other.suffer(_ALL, soldiers, civilians)
-            other.provoked(
-                sid,
-                _ALL,
-                level,
-                (soldiers + civilians).astype(float),
-                np.full(self.draws, float(a >= 2)),
-            )
-            for group in model.hosted_by[o]:
-                group.struck(sid, _ALL, level, fighters, civilians)
+            model.states[sid].consequences(o, _ALL, level, soldiers, civilians, fighters)
         return rung
 
     def _make_ceasefire(self, p: int, a: str, b: str) -> None:
@@ -525,13 +514,16 @@ class _Walker:
             for o in state.opponents:
                 out[f"grievance.{sid}.{o}"] = state.grievance[o].copy()
                 out[f"provocation.{sid}.{o}"] = state.provocation[o].copy()
+                out[f"harm.{sid}.{o}"] = state.harm[o].copy()
         for gid, group in model.militants.items():
             out[f"strength.{gid}"] = group.strength.copy()
         return out
 
     def record(self, day: datetime.date) -> None:
         """Keep today's medians (and 5-95 % band over the draws) for the paths."""
-        state = {k: v for k, v in self._state().items() if not k.startswith("provocation")}
+        state = {
+            k: v for k, v in self._state().items() if not k.startswith(("provocation", "harm"))
+        }
         if not self.columns:
             self.columns = [k.replace(".", "_") for k in state]
         stack = np.stack(list(state.values()))

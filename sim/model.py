@@ -55,8 +55,8 @@ class EscalationModel(mesa.Model):
         Per-replication starting values that override the scenario's, e.g. from a replayed
         history (:mod:`sim.history`). Keys: ``pressure.<state>``, ``weariness.<state>``,
         ``grievance.<state>.<opponent>``, ``provocation.<state>.<opponent>``,
-        ``strength.<group>``. Each value has shape (N,); global replication g takes entry
-        ``g % N``, so the values do not depend on chunking.
+        ``harm.<state>.<opponent>``, ``strength.<group>``. Each value has shape (N,); global
+        replication g takes entry ``g % N``, so the values do not depend on chunking.
 
     Examples
     --------
@@ -153,7 +153,7 @@ class EscalationModel(mesa.Model):
             try:
                 if kind in ("pressure", "weariness") and len(ids) == 1:
                     target = getattr(self.states[ids[0]], kind)
-                elif kind in ("grievance", "provocation") and len(ids) == 2:
+                elif kind in ("grievance", "provocation", "harm") and len(ids) == 2:
                     target = getattr(self.states[ids[0]], kind)[ids[1]]
                 elif kind == "strength" and len(ids) == 1:
                     target = self.militants[ids[0]].strength
@@ -163,7 +163,7 @@ class EscalationModel(mesa.Model):
                 raise ValueError(
                     f"start: unknown key '{key}'; use pressure.<state>, "
                     "weariness.<state>, grievance.<state>.<opponent>, "
-                    "provocation.<state>.<opponent> or strength.<group>"
+                    "provocation.<state>.<opponent>, harm.<state>.<opponent> or strength.<group>"
                 ) from None
             target[:] = picked
 

@@ -94,6 +94,8 @@ class StateSpec:
         War weariness at the start and its growth per own soldier killed (it does not decay).
     provocation : mapping of str to int
         Unanswered provocation from each other state at the start, rung 0..5.
+    harm : mapping of str to float
+        Deaths attributed to each other state and not yet answered, at the start.
     inflicted : Inflicted
         Deaths inflicted per day of action, by rung.
     retaliation : rule
@@ -117,6 +119,7 @@ class StateSpec:
     weariness: float = _spec(0.0, _NONNEG)
     weariness_per_death: float = _spec(0.001, _NONNEG)
     provocation: dict = _spec({}, _RUNG)
+    harm: dict = _spec({}, _NONNEG)
     inflicted: Inflicted = field(default_factory=Inflicted)
 
 
@@ -437,7 +440,7 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
     for sid, spec in states.items():
         spath = f"{path}.states.{sid}"
         _check_inflicted(spec.inflicted, f"{spath}.inflicted")
-        for key in ("grievance", "provocation"):
+        for key in ("grievance", "provocation", "harm"):
             for other in getattr(spec, key):
                 _require_state(other, states, f"{spath}.{key}.{other}", "opponent")
                 if other == sid:

@@ -41,7 +41,7 @@ class StateAgent(mesa.Agent):
         self.grievance = {o: float(spec.grievance.get(o, 0.0)) for o in opponents}
         self.provocation = {o: int(spec.provocation.get(o, 0)) for o in opponents}
         self.provocation_age = dict.fromkeys(opponents, 0)
-        self.harm = dict.fromkeys(opponents, 0.0)
+        self.harm = {o: float(spec.harm.get(o, 0.0)) for o in opponents}
         self.action = dict.fromkeys(opponents, 0)
         self.military_deaths = 0
         self.civilian_deaths = 0
@@ -105,9 +105,9 @@ class StateAgent(mesa.Agent):
             self.action[o] = wanted
 
     def answer(self) -> None:
-        """Acting at or above the rung received answers the provocation."""
+        """Force (rung >= 2) answers any provocation; words (rung 1) answer only words."""
         for o in self.opponents:
-            if self.action[o] > 0 and self.action[o] >= self.provocation[o]:
+            if self.action[o] > 0 and self.action[o] >= min(self.provocation[o], 2):
                 self.provocation[o] = 0
                 self.harm[o] = 0.0
 

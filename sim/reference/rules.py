@@ -57,7 +57,7 @@ def retaliation(rule: Any) -> Decide:
 
         def proportional(s: Situation, rng: random.Random) -> int:
             if s.received > 0 and rng.random() < p:
-                return min(max(math.ceil(s.harm / rule.deaths_per_rung), 1), MAX_RUNG)
+                return min(max(math.ceil(s.harm / rule.deaths_per_rung), 1), rule.max_rung)
             return 0
 
         return proportional

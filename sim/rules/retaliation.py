@@ -86,24 +86,29 @@ class Proportional:
         Deaths attributed to the opponent that justify each rung of response, > 0.
     p_act : float
         Chance of answering on a day with an unanswered provocation, in [0, 1].
+    max_rung : int
+        Highest rung the state answers at, 1..5 (what it can or will do).
 
     Notes
     -----
-    The response rung is ``clip(ceil(harm / deaths_per_rung), 1, 5)``: a provocation without
-    deaths is answered at rung 1 (diplomatic protest).
+    The response rung is ``clip(ceil(harm / deaths_per_rung), 1, max_rung)``: a provocation
+    without deaths is answered at rung 1 (diplomatic protest).
     """
 
     deaths_per_rung: float = 10.0
     p_act: float = 1.0
+    max_rung: int = MAX_RUNG
 
     def __post_init__(self) -> None:
         if self.deaths_per_rung <= 0:
             raise ValueError(f"deaths_per_rung must be > 0, got {self.deaths_per_rung}")
         _check_probability("p_act", self.p_act)
+        if not 1 <= self.max_rung <= MAX_RUNG:
+            raise ValueError(f"max_rung must be in 1..{MAX_RUNG}, got {self.max_rung}")
 
     def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
         """Rung chosen in each replication; arrays have shape (R,)."""
-        scaled = np.clip(np.ceil(inputs.harm / self.deaths_per_rung), 1, MAX_RUNG)
+        scaled = np.clip(np.ceil(inputs.harm / self.deaths_per_rung), 1, self.max_rung)
         return _answer((inputs.received > 0) & (u < self.p_act), scaled)
 
 
