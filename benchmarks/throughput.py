@@ -21,6 +21,7 @@ off, in memory and streamed to Parquet; (d) the cost of the event log and trajec
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import json
 import os
@@ -183,18 +184,24 @@ def profile_chunk(scenario: sim.Scenario, size: int, top: int = 14) -> dict[str,
 
 
 def scaling(scenario: sim.Scenario, n: int, repeat: int, dask: bool) -> dict[str, Any]:
-    rows: dict[str, float] = {}
+    """Wall time of `n` replications per executor and worker count, in interleaved rounds.
+
+    Each round times every configuration once, so a burst of load from other jobs on the
+    shared machine hits all of them alike; each configuration keeps its best round. The Dask
+    clusters are started (and their workers warmed) before the rounds and live through them.
+    """
     run = {"replications": n, "horizon": HORIZON, "seed": SEED}
-    rows["serial"], _ = best_of(repeat, lambda: simulate(scenario, **run))
-    for workers in (1, 2):
-        rows[f"processes_{workers}"], _ = best_of(
-            repeat, lambda w=workers: simulate(scenario, **run, executor="processes", workers=w)
-        )
-    startup = {}
-    if dask:
-        for workers in (1, 2):
-            began = time.perf_counter()
-            with DaskExecutor(workers) as cluster:
+    configs = {
+        "serial": {},
+        "processes_1": {"executor": "processes", "workers": 1},
+        "processes_2": {"executor": "processes", "workers": 2},
+    }
+    startup: dict[str, float] = {}
+    with contextlib.ExitStack() as stack:
+        if dask:
+            for workers in (1, 2):
+                began = time.perf_counter()
+                cluster = stack.enter_context(DaskExecutor(workers))
                 address = cluster.client.scheduler.address
                 # Workers import sim on their first task: warm them, as a long-lived cluster is.
                 simulate(
@@ -206,10 +213,12 @@ def scaling(scenario: sim.Scenario, n: int, repeat: int, dask: bool) -> dict[str
                     scheduler=address,
                 )
                 startup[f"dask_{workers}"] = time.perf_counter() - began
-                rows[f"dask_{workers}"], _ = best_of(
-                    repeat,
-                    lambda a=address: simulate(scenario, **run, executor="dask", scheduler=a),
-                )
+                configs[f"dask_{workers}"] = {"executor": "dask", "scheduler": address}
+        rows: dict[str, float] = {}
+        for _ in range(repeat):
+            for name, options in configs.items():
+                seconds, _ = best_of(1, lambda o=options: simulate(scenario, **run, **o))
+                rows[name] = min(rows.get(name, float("inf")), seconds)
     speedup = {
         "processes": rows["processes_1"] / rows["processes_2"],
         "processes_vs_serial": rows["serial"] / rows["processes_2"],
