@@ -11,6 +11,7 @@ from sim.montecarlo import SimulationResult, StoppingRule, simulate
 from sim.rules import build_rule
 from sim.scenario import RUNG_NAMES, Scenario, load_scenario, scenario_from_dict
 from sim.store import Results, load_results
+from sim.sweeps import Sweep, SweepResult, gather_multirun, load_sweep, run_sweep
 from sim.validation import exact_escalation
 
 __all__ = [
@@ -24,12 +25,17 @@ __all__ = [
     "Scenario",
     "SimulationResult",
     "StoppingRule",
+    "Sweep",
+    "SweepResult",
     "build_rule",
     "exact_escalation",
+    "gather_multirun",
     "load_experiment",
     "load_results",
     "load_scenario",
+    "load_sweep",
     "run_experiment",
+    "run_sweep",
     "scenario_from_dict",
     "simulate",
 ]
