@@ -508,6 +508,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     only = {name for name in args.only.split(",") if name}
     if only - {name for name, _ in steps}:
         parser.error(f"--only takes sections among {', '.join(name for name, _ in steps)}")
+    if only and not saved.is_file():
+        parser.error(f"--only adds to the results of an earlier run, and {saved} is missing")
     results: dict[str, Any] = json.loads(saved.read_text()) if only else {}
     start_load = results.get("machine", {}).get("load_average_start")
     results.update(
