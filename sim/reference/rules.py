@@ -63,7 +63,9 @@ def retaliation(rule: Any) -> Decide:
         return proportional
     if name == "threshold":
         return lambda s, rng: (
-            s.received if s.pressure > rule.level and s.received > 0 and rng.random() < p else 0
+            min(s.received + rule.step, MAX_RUNG)
+            if s.pressure > rule.level and s.received > 0 and rng.random() < p
+            else 0
         )
     if name == "logistic":
 

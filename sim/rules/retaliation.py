@@ -114,7 +114,7 @@ class Proportional:
 
 @dataclass(frozen=True)
 class Threshold:
-    """Answer at the rung received, once domestic pressure passes `level`.
+    """Answer at the rung received (or `step` above it), once domestic pressure passes `level`.
 
     Parameters
     ----------
@@ -122,20 +122,26 @@ class Threshold:
         Domestic pressure above which the state may act, >= 0.
     p_act : float
         Chance of acting on a day when it may, in [0, 1].
+    step : int
+        Rungs above the provocation, 0 (tit for tat under pressure) or 1 (graduated under
+        pressure); capped at war.
     """
 
     level: float = 1.0
     p_act: float = 0.5
+    step: int = 0
 
     def __post_init__(self) -> None:
         if self.level < 0:
             raise ValueError(f"level must be >= 0, got {self.level}")
         _check_probability("p_act", self.p_act)
+        if self.step not in (0, 1):
+            raise ValueError(f"step must be 0 or 1, got {self.step}")
 
     def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
         """Rung chosen in each replication; arrays have shape (R,)."""
         acts = (inputs.pressure > self.level) & (inputs.received > 0) & (u < self.p_act)
-        return _answer(acts, inputs.received)
+        return _answer(acts, np.minimum(inputs.received + self.step, MAX_RUNG))
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def test_default_experiment_is_the_seed_baseline():
 def test_restraint_puts_pakistan_under_a_threshold_rule_and_strengthens_qatar():
     exp = load_experiment("restraint", overrides=["retaliation.level=2"])
     states = exp.scenario.states
-    assert states["pakistan"].retaliation == retaliation.Threshold(level=2.0, p_act=0.04)
+    assert states["pakistan"].retaliation == retaliation.Threshold(level=2.0, p_act=0.04, step=1)
     base = sim.load_scenario("pak_afg_2026")
     assert states["afghanistan"].retaliation == base.states["afghanistan"].retaliation
     assert exp.scenario.mediators["qatar"].leverage == 0.9

@@ -73,6 +73,9 @@ def test_threshold_acts_only_above_level_zero_pressure_included():
     pressure = np.array([0.0, 0.5, 1.0, 1.01, 2.0, 3.0])
     out = ret.Threshold(level=1.0, p_act=1.0).decide(inputs(pressure=pressure, received=3), U_LOW)
     np.testing.assert_array_equal(out, [0, 0, 0, 3, 3, 3])
+    stepped = ret.Threshold(level=1.0, p_act=1.0, step=1)
+    out = stepped.decide(inputs(pressure=pressure, received=[0, 2, 3, 3, 4, 5]), U_LOW)
+    np.testing.assert_array_equal(out, [0, 0, 0, 4, 5, 5])
     assert (
         not ret.Threshold(level=0.0, p_act=1.0)
         .decide(inputs(pressure=0.0, received=3), U_LOW)
