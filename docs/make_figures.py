@@ -128,6 +128,7 @@ def policies(scenario: sim.Scenario, replications: int) -> None:
                 "name": "threshold",
                 "level": 1.0,
                 "p_act": scenario.states["pakistan"].retaliation.p_act,
+                "step": 1,
             }
         },
         "early mediation": {

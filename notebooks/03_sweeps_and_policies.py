@@ -192,9 +192,9 @@ print(
 # %% [markdown]
 # ## 3. Two policies on the same random numbers
 #
-# * **Pakistani restraint**: Pakistan answers only once domestic pressure passes 1.0 (about
-#   twice its level on 22 February), at the rung received rather than one above, with the
-#   same daily chance.
+# * **Pakistani restraint**: Pakistan still answers one rung above what it received, with the
+#   same daily chance, but only once domestic pressure passes 1.0 (about twice its level on
+#   22 February).
 # * **Early mediation**: Qatar engages at limited strikes (rung 3) rather than clashes, with
 #   more leverage (0.9) and twice the attempt rate.
 #
@@ -205,7 +205,12 @@ print(
 # %%
 policies = {
     "Pakistani restraint": {
-        "states.pakistan.retaliation": {"name": "threshold", "level": 1.0, "p_act": base_p_act}
+        "states.pakistan.retaliation": {
+            "name": "threshold",
+            "level": 1.0,
+            "p_act": base_p_act,
+            "step": 1,
+        }
     },
     "early mediation": {
         "mediators.qatar.engage_rung": 3,
