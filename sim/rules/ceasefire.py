@@ -82,14 +82,8 @@ class Mediated:
 
 
 @dataclass(frozen=True)
-class GrimTrigger:
-    """The first violation ends the ceasefire.
-
-    Parameters
-    ----------
-    p_agree : float
-        Chance that a mediator's attempt produces a ceasefire, in [0, 1].
-    """
+class _ChanceAgreement:
+    """Base of the rules under which a mediator's attempt succeeds with chance `p_agree`."""
 
     p_agree: float = 0.3
 
@@ -100,13 +94,24 @@ class GrimTrigger:
         """Whether each replication's attempt succeeds; arrays have shape (R,)."""
         return u < self.p_agree
 
+
+@dataclass(frozen=True)
+class GrimTrigger(_ChanceAgreement):
+    """The first violation ends the ceasefire.
+
+    Parameters
+    ----------
+    p_agree : float
+        Chance that a mediator's attempt produces a ceasefire, in [0, 1].
+    """
+
     def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
         """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
         return status.violations > 0
 
 
 @dataclass(frozen=True)
-class Forgiving:
+class Forgiving(_ChanceAgreement):
     """Tolerate up to `tolerance` violations within any `window` days; one more ends it.
 
     Parameters
@@ -119,20 +124,15 @@ class Forgiving:
         Length of the window in days, 1..365.
     """
 
-    p_agree: float = 0.3
     tolerance: int = 2
     window: int = 30
 
     def __post_init__(self) -> None:
-        _check_probability("p_agree", self.p_agree)
+        super().__post_init__()
         if self.tolerance < 0:
             raise ValueError(f"tolerance must be >= 0, got {self.tolerance}")
         if not 1 <= self.window <= 365:
             raise ValueError(f"window must be between 1 and 365 days, got {self.window}")
-
-    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
-        """Whether each replication's attempt succeeds; arrays have shape (R,)."""
-        return u < self.p_agree
 
     def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
         """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
@@ -140,7 +140,7 @@ class Forgiving:
 
 
 @dataclass(frozen=True)
-class FixedDuration:
+class FixedDuration(_ChanceAgreement):
     """Last `duration` days, then expire unless renewed (violations do not end it).
 
     Parameters
@@ -153,19 +153,14 @@ class FixedDuration:
         Chance that it is renewed for another `duration` days when it expires, in [0, 1].
     """
 
-    p_agree: float = 0.3
     duration: int = 30
     p_renew: float = 0.5
 
     def __post_init__(self) -> None:
-        _check_probability("p_agree", self.p_agree)
+        super().__post_init__()
         _check_probability("p_renew", self.p_renew)
         if self.duration < 1:
             raise ValueError(f"duration must be >= 1 day, got {self.duration}")
-
-    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
-        """Whether each replication's attempt succeeds; arrays have shape (R,)."""
-        return u < self.p_agree
 
     def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
         """Whether each replication's ceasefire ends today; arrays have shape (R,)."""
@@ -174,7 +169,7 @@ class FixedDuration:
 
 
 @dataclass(frozen=True)
-class ConstantProbability:
+class ConstantProbability(_ChanceAgreement):
     """Agree and break with fixed daily probabilities, whatever happens (exact validation).
 
     Parameters
@@ -185,16 +180,11 @@ class ConstantProbability:
         Chance per day that a ceasefire in force ends, in [0, 1].
     """
 
-    p_agree: float = 0.3
     p_break: float = 0.05
 
     def __post_init__(self) -> None:
-        _check_probability("p_agree", self.p_agree)
+        super().__post_init__()
         _check_probability("p_break", self.p_break)
-
-    def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
-        """Whether each replication's attempt succeeds; arrays have shape (R,)."""
-        return u < self.p_agree
 
     def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
         """Whether each replication's ceasefire ends today; arrays have shape (R,)."""

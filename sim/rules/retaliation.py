@@ -36,7 +36,20 @@ class NoRetaliation:
 
 
 @dataclass(frozen=True)
-class TitForTat:
+class _Answering:
+    """Base of the rules that answer an unanswered provocation with chance `p_act` a day."""
+
+    p_act: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_probability("p_act", self.p_act)
+
+    def _acts(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        return (inputs.received > 0) & (u < self.p_act)
+
+
+@dataclass(frozen=True)
+class TitForTat(_Answering):
     """Answer at the rung received.
 
     Parameters
@@ -45,18 +58,13 @@ class TitForTat:
         Chance of answering on a day with an unanswered provocation, in [0, 1].
     """
 
-    p_act: float = 1.0
-
-    def __post_init__(self) -> None:
-        _check_probability("p_act", self.p_act)
-
     def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
         """Rung chosen in each replication; arrays have shape (R,)."""
-        return _answer((inputs.received > 0) & (u < self.p_act), inputs.received)
+        return _answer(self._acts(inputs, u), inputs.received)
 
 
 @dataclass(frozen=True)
-class Graduated:
+class Graduated(_Answering):
     """Answer one rung above the rung received (capped at war).
 
     Parameters
@@ -65,19 +73,13 @@ class Graduated:
         Chance of answering on a day with an unanswered provocation, in [0, 1].
     """
 
-    p_act: float = 1.0
-
-    def __post_init__(self) -> None:
-        _check_probability("p_act", self.p_act)
-
     def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
         """Rung chosen in each replication; arrays have shape (R,)."""
-        acts = (inputs.received > 0) & (u < self.p_act)
-        return _answer(acts, np.minimum(inputs.received + 1, MAX_RUNG))
+        return _answer(self._acts(inputs, u), np.minimum(inputs.received + 1, MAX_RUNG))
 
 
 @dataclass(frozen=True)
-class Proportional:
+class Proportional(_Answering):
     """Answer at a rung scaled by the harm suffered: one rung per `deaths_per_rung` deaths.
 
     Parameters
@@ -96,24 +98,23 @@ class Proportional:
     """
 
     deaths_per_rung: float = 10.0
-    p_act: float = 1.0
     max_rung: int = MAX_RUNG
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.deaths_per_rung <= 0:
             raise ValueError(f"deaths_per_rung must be > 0, got {self.deaths_per_rung}")
-        _check_probability("p_act", self.p_act)
         if not 1 <= self.max_rung <= MAX_RUNG:
             raise ValueError(f"max_rung must be in 1..{MAX_RUNG}, got {self.max_rung}")
 
     def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
         """Rung chosen in each replication; arrays have shape (R,)."""
         scaled = np.clip(np.ceil(inputs.harm / self.deaths_per_rung), 1, self.max_rung)
-        return _answer((inputs.received > 0) & (u < self.p_act), scaled)
+        return _answer(self._acts(inputs, u), scaled)
 
 
 @dataclass(frozen=True)
-class Threshold:
+class Threshold(_Answering):
     """Answer at the rung received (or `step` above it), once domestic pressure passes `level`.
 
     Parameters
@@ -127,20 +128,20 @@ class Threshold:
         pressure); capped at war.
     """
 
-    level: float = 1.0
     p_act: float = 0.5
+    level: float = 1.0
     step: int = 0
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.level < 0:
             raise ValueError(f"level must be >= 0, got {self.level}")
-        _check_probability("p_act", self.p_act)
         if self.step not in (0, 1):
             raise ValueError(f"step must be 0 or 1, got {self.step}")
 
     def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
         """Rung chosen in each replication; arrays have shape (R,)."""
-        acts = (inputs.pressure > self.level) & (inputs.received > 0) & (u < self.p_act)
+        acts = (inputs.pressure > self.level) & self._acts(inputs, u)
         return _answer(acts, np.minimum(inputs.received + self.step, MAX_RUNG))
 
 

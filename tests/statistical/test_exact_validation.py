@@ -8,9 +8,9 @@ ceasefires with partial compliance, and no ceasefire at all.
 
 import numpy as np
 import pytest
+from scenario_edits import edited
 
 import sim
-from sim.scenario import scenario_from_dict
 from sim.validation import (
     absorption_probability,
     exact_escalation,
@@ -20,17 +20,6 @@ from sim.validation import (
 
 R = 20_000
 HORIZON = 90
-
-
-def variant(markov_scenario, **changes):
-    data = markov_scenario.to_dict()
-    for path, value in changes.items():
-        node = data
-        keys = path.split("__")
-        for key in keys[:-1]:
-            node = node[key]
-        node[keys[-1]] = value
-    return scenario_from_dict(data)
 
 
 PARAMETER_SETS = {
@@ -58,7 +47,7 @@ PARAMETER_SETS = {
 
 @pytest.mark.parametrize("name", list(PARAMETER_SETS))
 def test_monte_carlo_agrees_with_the_exact_chain(markov_scenario, name):
-    scenario = variant(markov_scenario, **PARAMETER_SETS[name])
+    scenario = edited(markov_scenario, **PARAMETER_SETS[name])
     exact = exact_escalation(scenario, HORIZON)
     mc = sim.simulate(scenario, replications=R, horizon=HORIZON, seed=2026)
     checked = 0
@@ -83,14 +72,14 @@ def test_monte_carlo_agrees_with_the_exact_chain(markov_scenario, name):
 
 
 def test_parameter_sets_cover_a_half_and_a_rare_probability(markov_scenario):
-    half = exact_escalation(variant(markov_scenario, **PARAMETER_SETS["near_half"]), HORIZON)
+    half = exact_escalation(edited(markov_scenario, **PARAMETER_SETS["near_half"]), HORIZON)
     assert 0.4 < half.escalation_probability(4) < 0.6
-    rare = exact_escalation(variant(markov_scenario, **PARAMETER_SETS["rare_war"]), HORIZON)
+    rare = exact_escalation(edited(markov_scenario, **PARAMETER_SETS["rare_war"]), HORIZON)
     assert 0.01 < rare.escalation_probability(5) < 0.03
 
 
 def test_first_day_distribution_matches(markov_scenario):
-    scenario = variant(markov_scenario, **PARAMETER_SETS["near_half"])
+    scenario = edited(markov_scenario, **PARAMETER_SETS["near_half"])
     exact = exact_escalation(scenario, HORIZON)
     days = sim.simulate(scenario, replications=R, horizon=HORIZON, seed=77).outcomes["day_rung_4"]
     pmf = exact.first_day_pmf(4)
@@ -112,7 +101,7 @@ def test_transition_matrix_is_stochastic(markov_scenario):
     [(0.05, 0.03, 0.2, 2), (0.1, 0.1, 0.1, 1), (0.02, 0.0, 0.02, 3), (0.01, 0.01, 0.5, 4)],
 )
 def test_gamblers_ruin_closed_form_matches_the_matrix(markov_scenario, p_a, p_b, decay, start):
-    scenario = variant(
+    scenario = edited(
         markov_scenario,
         ceasefire={"name": "none"},
         decay=decay,

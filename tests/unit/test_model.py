@@ -1,21 +1,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scenario_edits import edited
 
 import sim
 from sim.model import EscalationModel
 from sim.scenario import scenario_from_dict
-
-
-def with_changes(scenario, **paths):
-    data = scenario.to_dict()
-    for path, value in paths.items():
-        node = data
-        keys = path.split("__")
-        for key in keys[:-1]:
-            node = node[key]
-        node[keys[-1]] = value
-    return scenario_from_dict(data)
 
 
 def test_same_seed_same_bits_different_seed_different_outcomes(seed_scenario):
@@ -72,9 +62,7 @@ def test_chunking_assembles_global_replications(seed_scenario):
 
 def test_policy_change_leaves_militant_draws_identical(seed_scenario):
     """Common random numbers: a retaliation parameter changes nothing the militants draw."""
-    hawk = with_changes(
-        seed_scenario, states__pakistan__retaliation={"name": "graduated", "p_act": 0.5}
-    )
+    hawk = edited(seed_scenario, states__pakistan__retaliation={"name": "graduated", "p_act": 0.5})
     a = EscalationModel(seed_scenario, replications=500, seed=3)
     b = EscalationModel(hawk, replications=500, seed=3)
     diverged = False
@@ -102,7 +90,7 @@ def test_adding_an_actor_leaves_the_others_draws_unchanged(seed_scenario):
 
 
 def test_a_user_rule_plugs_in_by_import_path(seed_scenario):
-    scenario = with_changes(
+    scenario = edited(
         seed_scenario,
         states__afghanistan__retaliation={"_target_": "user_rules.AlwaysAt", "rung": 4},
         in_ceasefire=False,
@@ -114,10 +102,10 @@ def test_a_user_rule_plugs_in_by_import_path(seed_scenario):
 
 
 def test_no_ceasefire_anywhere_and_always_in_ceasefire(seed_scenario):
-    never = with_changes(seed_scenario, ceasefire={"name": "none"})
+    never = edited(seed_scenario, ceasefire={"name": "none"})
     out = sim.simulate(never, replications=200, horizon=30, seed=4).outcomes
     assert (out["ceasefire_days"] == 0).all() and (out["ceasefires_made"] == 0).all()
-    always = with_changes(
+    always = edited(
         seed_scenario, ceasefire={"name": "constant_probability", "p_agree": 1.0, "p_break": 0.0}
     )
     out = sim.simulate(always, replications=200, horizon=30, seed=4).outcomes
@@ -125,7 +113,7 @@ def test_no_ceasefire_anywhere_and_always_in_ceasefire(seed_scenario):
 
 
 def test_full_compliance_under_a_lasting_ceasefire_caps_the_rung(seed_scenario):
-    calm = with_changes(
+    calm = edited(
         seed_scenario,
         ceasefire={"name": "constant_probability", "p_agree": 1.0, "p_break": 0.0},
         states__pakistan__compliance=1.0,
