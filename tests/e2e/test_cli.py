@@ -95,6 +95,7 @@ def test_an_experiment_with_overrides_records_them(tmp_path):
         "name": "threshold",
         "level": 2.5,
         "p_act": 0.04,
+        "step": 1,
     }
     assert config["scenario"]["mediators"]["qatar"]["leverage"] == 0.9
     assert yaml.safe_load((folder / "overrides.yaml").read_text()) == args[:-1]  # not hydra.*
@@ -122,7 +123,7 @@ def test_listing_names_every_experiment_scenario_and_rule(tmp_path):
     for name in names:
         assert f"\n  {name} " in out, name
     assert "retaliation=NAME retaliation.state=STATE|all" in out
-    assert "Answer at the rung received, once domestic pressure passes `level`." in out
+    assert "Answer at the rung received (or `step` above it), once domestic pressure" in out
     assert not list(tmp_path.iterdir())
 
 
