@@ -85,7 +85,9 @@ def retaliation(rule: Any) -> Decide:
         return logistic
     if name == "constant_probability":
         return lambda s, rng: min(s.rung + 1, MAX_RUNG) if rng.random() < rule.p_escalate else 0
-    raise NotImplementedError(f"the Mesa reference has no scalar twin of retaliation rule {name}")
+    raise ValueError(
+        f"the Mesa reference mirrors the registered rules only, not retaliation rule {name}"
+    )
 
 
 class Ceasefire:
@@ -108,8 +110,9 @@ class Ceasefire:
             "constant_probability",
         )
         if self.name not in known:
-            raise NotImplementedError(
-                f"the Mesa reference has no scalar twin of ceasefire rule {self.name}"
+            raise ValueError(
+                "the Mesa reference mirrors the registered rules only, not ceasefire rule "
+                f"{self.name}"
             )
         self.window = int(getattr(rule, "window", 1))
 

@@ -1,6 +1,5 @@
 """Sweeps as a user runs them: killed and restarted, with a failing point, as Hydra multiruns."""
 
-import dataclasses
 import json
 import os
 import re
@@ -13,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import config as sim_config
 from sim.paths import REPO_ROOT
 from sim.sweeps import Sweep, gather_multirun, run_sweep
 
@@ -140,11 +138,6 @@ def test_a_hydra_multirun_on_submitit_local_gathers_into_the_sweep_table(tmp_pat
     assert {"p_rung4_90d", "p_rung4_90d_low", "mean_battle_deaths"} <= set(table.columns)
 
 
-def _cli_runs_sweeps() -> bool:
-    return "sweep" in {f.name for f in dataclasses.fields(sim_config.Config)}
-
-
-@pytest.mark.skipif(not _cli_runs_sweeps(), reason="sim.config.Config has no `sweep` node yet")
 def test_the_cli_runs_a_sweep_experiment_and_resumes_it(tmp_path):
     args = [
         sys.executable,
