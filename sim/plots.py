@@ -501,7 +501,9 @@ def survival_curves(
         days = np.concatenate(([0.0], curve.days, [curve.horizon]))
         last = curve.survival[-1:] if curve.days.size else [1.0]
         s = np.concatenate(([1.0], curve.survival, last))
-        low = np.concatenate(([1.0], curve.low, curve.low[-1:] if curve.days.size else [1.0]))
+        # Before the first event the band is one-sided: [low_before_first, 1].
+        first = [curve.low_before_first]
+        low = np.concatenate((first, curve.low, curve.low[-1:] if curve.days.size else first))
         high = np.concatenate(([1.0], curve.high, curve.high[-1:] if curve.days.size else [1.0]))
         y, band = (1 - s, (1 - high, 1 - low)) if reached else (s, (low, high))
         colour = RUNG_COLOURS[k] if k > 1 else "gray"

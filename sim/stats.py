@@ -147,6 +147,12 @@ class SurvivalResult:
     low, high : np.ndarray
         Pointwise log-log ("exponential Greenwood") confidence limits at `days`, shape (m,).
         NaN where S is 0, where the formula is undefined.
+    low_before_first : float
+        Lower confidence limit of S on the days before the first of `days` (all of them if no
+        replication reached the rung), where the estimate is S = 1 and the band is one-sided,
+        ``[low_before_first, 1]``: all `n` replications were still short of the rung, and
+        ``low_before_first`` is the exact (Clopper-Pearson) lower limit for n successes in n
+        trials, ``((1 - confidence) / 2) ** (1 / n)``. The log-log formula has no band there.
     rung : int
         The rung, 0..5.
     n : int
@@ -161,6 +167,7 @@ class SurvivalResult:
     survival: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    low_before_first: float
     rung: int
     n: int
     horizon: float
@@ -183,6 +190,27 @@ class SurvivalResult:
             raise ValueError(f"day must be in [0, horizon={self.horizon}], got {day}")
         steps = np.concatenate(([1.0], self.survival))
         return float(steps[np.searchsorted(self.days, day, side="right")])
+
+    def band(self, day: float) -> tuple[float, float]:
+        """Pointwise confidence limits of S on `day`.
+
+        Parameters
+        ----------
+        day : float
+            A day in [0, horizon].
+
+        Returns
+        -------
+        (float, float)
+            The log-log limits of the step S holds on `day`; before the first event day the
+            one-sided ``(low_before_first, 1.0)``.
+        """
+        if not 0 <= day <= self.horizon:
+            raise ValueError(f"day must be in [0, horizon={self.horizon}], got {day}")
+        step = int(np.searchsorted(self.days, day, side="right"))
+        if step == 0:
+            return self.low_before_first, 1.0
+        return float(self.low[step - 1]), float(self.high[step - 1])
 
     def to_frame(self) -> pd.DataFrame:
         """Return the curve as a table with columns ``day, survival, ci_low, ci_high``."""
@@ -433,8 +461,9 @@ def survival(outcomes: pd.DataFrame, rung: int, confidence: float = 0.95) -> Sur
     Returns
     -------
     SurvivalResult
-        S(t) at each distinct event day, with log-log limits. If no replication reaches the rung,
-        the arrays are empty and S = 1 throughout.
+        S(t) at each distinct event day, with log-log limits, and the one-sided exact limit
+        before the first event. If no replication reaches the rung, the arrays are empty, S = 1
+        throughout and its band is ``[low_before_first, 1]``.
 
     Notes
     -----
@@ -443,6 +472,11 @@ def survival(outcomes: pd.DataFrame, rung: int, confidence: float = 0.95) -> Sur
     stays inside [0, 1]. Because every replication is censored at the same day T, S(t) for
     t <= T equals the plain share of replications not yet at the rung; the estimator matters for
     the interval and for tables joined across runs with different horizons.
+
+    Before the first event day the estimate is S = 1 and the log-log formula gives no interval
+    (SciPy returns [1, 1] there, which claims a certainty no finite run has). There the band is
+    the one-sided exact binomial bound ``[low_before_first, 1]``: with n of n replications short
+    of the rung, S >= ``((1 - confidence) / 2) ** (1 / n)`` (Clopper and Pearson, 1934).
 
     References
     ----------
@@ -462,10 +496,12 @@ def survival(outcomes: pd.DataFrame, rung: int, confidence: float = 0.95) -> Sur
     if np.any((events < 0) | (events > horizon)):
         raise ValueError(f"day_rung_{rung} has days outside [0, horizon={horizon}]")
     days = np.unique(events)
+    # Before the first event every replication is short of the rung: n successes in n trials.
+    first = stats.binomtest(day.size, day.size).proportion_ci(confidence, method="exact").low
     if days.size == 0:
         empty = np.empty(0)
         return SurvivalResult(
-            empty, empty, empty, empty, rung, day.size, float(horizon), confidence
+            empty, empty, empty, empty, float(first), rung, day.size, float(horizon), confidence
         )
     data = stats.CensoredData(uncensored=events, right=np.full(day.size - events.size, horizon))
     sf = stats.ecdf(data).sf
@@ -480,6 +516,7 @@ def survival(outcomes: pd.DataFrame, rung: int, confidence: float = 0.95) -> Sur
         survival=sf.evaluate(days),
         low=ci.low.evaluate(days),
         high=ci.high.evaluate(days),
+        low_before_first=float(first),
         rung=rung,
         n=day.size,
         horizon=float(horizon),

@@ -221,6 +221,9 @@ def test_survival_curves_are_the_kaplan_meier_curves(mc_run):
         at_day = vertices[vertices[:, 0] == day, 1]
         for limit in (100 * (1 - high), 100 * (1 - low)):
             assert np.isclose(at_day, limit).any()
+    # Before the first event the band is the one-sided bound, not the point 0.
+    before = vertices[vertices[:, 0] == 0, 1]
+    assert np.isclose(before, 100 * (1 - curve.low_before_first)).any()
     assert ax.get_ylabel() == "chance the rung has been reached"
     assert ax.get_xlabel() == "days since 22 Feb 2026"
 

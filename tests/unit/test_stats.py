@@ -175,6 +175,9 @@ def test_survival_matches_hand_computed_kaplan_meier():
     assert result.at(2) == pytest.approx(5 / 6)
     assert result.at(4) == pytest.approx(1 / 2)
     assert result.at(10) == pytest.approx(1 / 3)
+    # Before day 2 no replication has the event: the one-sided exact bound (0.05)^(1/6).
+    assert result.band(1.99) == (pytest.approx(0.05 ** (1 / 6)), 1.0)
+    assert result.band(4) == (result.low[1], result.high[1])
     frame = result.to_frame()
     assert list(frame.columns) == ["day", "survival", "ci_low", "ci_high"]
     np.testing.assert_allclose(frame["survival"], s)
@@ -188,11 +191,14 @@ def test_survival_counts_day_zero_as_event_at_start():
     assert result.at(0) == pytest.approx(1 / 2)
 
 
-def test_survival_with_no_events_is_one():
+def test_survival_with_no_events_is_one_with_a_one_sided_band():
     result = survival(_outcomes(horizon=10, **{"5": [NAN, NAN, NAN]}), rung=5)
     assert result.days.size == result.survival.size == result.low.size == 0
     assert result.at(0) == result.at(10) == 1.0
     assert result.to_frame().shape == (0, 4)
+    # Three of three replications short of the rung: S >= 0.025 ** (1/3) at 95 %, not S = 1.
+    for day in (0, 5, 10):
+        assert result.band(day) == (pytest.approx(0.025 ** (1 / 3)), 1.0)
 
 
 def test_survival_with_all_events_reaches_zero():
