@@ -191,6 +191,8 @@ class StoppingRule:
         Days; None means by the horizon.
     round_chunks : int
         Chunks per round, >= 1; a round of at least the number of workers keeps them busy.
+        Decisions come every ``round_chunks * chunk_size`` replications, the first one too:
+        32,768 with the defaults, however loose the target.
     method : str
         Binomial interval method (:data:`sim.stats.BINOMIAL_METHODS`), ``"wilson"`` by default.
     confidence : float
