@@ -794,10 +794,13 @@ def outcome_columns(
     return row
 
 
+_PAIRED_SUFFIXES = ("", "_low", "_high", "_width_ratio", "_baseline_only", "_point_only")
+
+
 def _paired_columns(
     base: pd.DataFrame, outcomes: pd.DataFrame, rungs: Sequence[int], horizons: Sequence[int]
 ) -> dict[str, float]:
-    """``diff_rung{k}_{t}d`` (point - baseline), its paired interval and width ratio."""
+    """``diff_rung{k}_{t}d`` (point - baseline), its paired interval, ratio, discordant counts."""
     row: dict[str, float] = {}
     horizon = int(outcomes.attrs.get("horizon", 0))
     same_runs = base.attrs.get("horizon") == outcomes.attrs.get("horizon") and len(base) == len(
@@ -809,14 +812,7 @@ def _paired_columns(
                 continue
             key = f"diff_rung{k}_{t}d"
             if not same_runs:
-                row.update(
-                    {
-                        key: math.nan,
-                        f"{key}_low": math.nan,
-                        f"{key}_high": math.nan,
-                        f"{key}_width_ratio": math.nan,
-                    }
-                )
+                row.update({f"{key}{suffix}": math.nan for suffix in _PAIRED_SUFFIXES})
                 continue
             cmp = stats.paired_difference(base, outcomes, k, t)
             row.update(
@@ -825,6 +821,8 @@ def _paired_columns(
                     f"{key}_low": cmp.low,
                     f"{key}_high": cmp.high,
                     f"{key}_width_ratio": cmp.width_ratio,
+                    f"{key}_baseline_only": cmp.a_only,
+                    f"{key}_point_only": cmp.b_only,
                 }
             )
     return row
@@ -1118,8 +1116,9 @@ def run_sweep(
     arrives; a point that raises is written to ``failures/`` with its traceback, and the sweep
     carries on. The tidy table has one row per point: ``point``, the parameters (labels for
     rule nodes), ``status`` (``done`` or ``failed``), the columns of :func:`outcome_columns`,
-    with a baseline ``diff_rung{k}_{t}d`` with ``_low``, ``_high`` and ``_width_ratio`` (paired
-    difference point - baseline, :func:`sim.stats.paired_difference`), then ``seed``,
+    with a baseline ``diff_rung{k}_{t}d`` with ``_low``, ``_high``, ``_width_ratio``,
+    ``_baseline_only`` and ``_point_only`` (paired difference point - baseline with its score
+    interval and discordant counts, :func:`sim.stats.paired_difference`), then ``seed``,
     ``chunk_size``, ``seconds`` and ``error``. The baseline runs first.
     """
     if over not in ("points", "chunks"):

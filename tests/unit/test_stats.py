@@ -12,6 +12,7 @@ from sim.stats import (
     bootstrap_interval,
     escalation_probability,
     paired_difference,
+    paired_score_interval,
     summary_table,
     survival,
 )
@@ -319,6 +320,85 @@ def _paired_runs(n=1000, base=300, extra=20):
     return _outcomes(horizon=30, **{"3": day_a}), _outcomes(horizon=30, **{"3": day_b})
 
 
+def _wilson(k, n, z):
+    """Wilson (1927) score limits written out, independent of SciPy."""
+    p = k / n
+    centre, spread = 2 * n * p + z**2, z * math.sqrt(z**2 + 4 * n * p * (1 - p))
+    return (centre - spread) / (2 * (n + z**2)), (centre + spread) / (2 * (n + z**2))
+
+
+def _newcombe_by_hand(both, a_only, b_only, neither, z, paired=True):
+    """Newcombe's method 10 for p_b - p_a, computed from the paper's formulas line by line."""
+    n = both + a_only + b_only + neither
+    p_b, p_a = (both + b_only) / n, (both + a_only) / n
+    l_b, u_b = _wilson(both + b_only, n, z)
+    l_a, u_a = _wilson(both + a_only, n, z)
+    margins = (both + b_only) * (a_only + neither) * (both + a_only) * (b_only + neither)
+    cross = both * neither - a_only * b_only
+    if not paired or margins == 0 or 0 <= cross <= n / 2:
+        phi = 0.0
+    else:
+        phi = (cross - n / 2 if cross > 0 else cross) / math.sqrt(margins)
+    delta = math.sqrt((p_b - l_b) ** 2 - 2 * phi * (p_b - l_b) * (u_a - p_a) + (u_a - p_a) ** 2)
+    eps = math.sqrt((u_b - p_b) ** 2 - 2 * phi * (u_b - p_b) * (p_a - l_a) + (p_a - l_a) ** 2)
+    return p_b - p_a - delta, p_b - p_a + eps
+
+
+# Newcombe (1998), Statistics in Medicine 17:2635-2650, Table II, method 10 (95 %), as printed
+# (4 decimals). Newcombe's cells e, f, g, h are (both, first only, second only, neither) and his
+# difference is first - second: here a = his second run and b = his first.
+NEWCOMBE_TABLE_II = [
+    ((36, 12, 2, 0), (0.0569, 0.3404)),
+    ((18, 12, 2, 18), (0.0562, 0.3290)),
+    ((53, 0, 0, 1), (-0.0729, 0.0729)),
+    ((0, 30, 0, 0), (0.8395, 1.0)),
+]
+
+
+@pytest.mark.parametrize(("cells", "printed"), NEWCOMBE_TABLE_II)
+def test_paired_score_interval_reproduces_newcombe_table_ii(cells, printed):
+    e, f, g, h = cells
+    low, high = paired_score_interval(both=e, a_only=g, b_only=f, neither=h)
+    # Printed to 4 decimals: agree to half a unit in the last place.
+    assert low == pytest.approx(printed[0], abs=5e-5)
+    assert high == pytest.approx(printed[1], abs=5e-5)
+    z = stats.norm.ppf(0.975)
+    assert (low, high) == pytest.approx(_newcombe_by_hand(e, g, f, h, z), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [(300, 0, 20, 680), (1, 2, 3, 1994), (0, 0, 0, 2000), (2000, 0, 0, 0), (5, 7, 1, 12)],
+)
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
+@pytest.mark.parametrize("paired", [True, False])
+def test_paired_score_interval_matches_the_formulas(cells, confidence, paired):
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    got = paired_score_interval(*cells, confidence=confidence, paired=paired)
+    assert got == pytest.approx(_newcombe_by_hand(*cells, z, paired), abs=1e-12)
+    both, a_only, b_only, neither = cells
+    n = sum(cells)
+    assert -1 <= got[0] <= (b_only - a_only) / n <= got[1] <= 1
+
+
+@pytest.mark.parametrize("cells", [(0, 0, 0, 2000), (7, 0, 0, 1993), (2000, 0, 0, 0)])
+def test_paired_score_interval_is_never_degenerate(cells):
+    """No discordant replication: the Wald interval would be [0, 0]; this one is not."""
+    low, high = paired_score_interval(*cells)
+    assert low < 0 < high and low == pytest.approx(-high)
+    # As wide as the Wilson interval's distance from 0 (or 1) allows: about 1.92 / n here.
+    assert high > 1 / 2000
+
+
+@pytest.mark.parametrize(
+    ("cells", "match"),
+    [((0, 0, 0, 0), "table is empty"), ((1, -1, 0, 3), "a_only must be a count >= 0")],
+)
+def test_paired_score_interval_rejects_bad_tables(cells, match):
+    with pytest.raises(ValueError, match=match):
+        paired_score_interval(*cells)
+
+
 def test_paired_difference_with_common_random_numbers():
     a, b = _paired_runs()
     # Rows shuffled differently: they must pair by replication, not by position.
@@ -326,24 +406,20 @@ def test_paired_difference_with_common_random_numbers():
     result = paired_difference(a, b, rung=3, within=10)
     n, p_a, p_b = 1000, 0.3, 0.32
     z = stats.norm.ppf(0.975)
-    # 20 discordant pairs, all b-only: var(d) = 20/n - (20/n)^2.
-    se_paired = math.sqrt(20 / n - (20 / n) ** 2) / math.sqrt(n)
-    se_independent = math.sqrt(p_a * (1 - p_a) / n + p_b * (1 - p_b) / n)
+    # 300 replications with the event in both, 20 in b only, none in a only.
+    low, high = _newcombe_by_hand(300, 0, 20, 680, z)
+    independent = _newcombe_by_hand(300, 0, 20, 680, z, paired=False)
     assert (result.p_a, result.p_b) == (pytest.approx(p_a), pytest.approx(p_b))
     assert result.difference == pytest.approx(0.02)
-    assert (result.b_only, result.a_only, result.n) == (20, 0, n)
-    assert (result.low, result.high) == (
-        pytest.approx(0.02 - z * se_paired),
-        pytest.approx(0.02 + z * se_paired),
-    )
-    assert (result.independent_low, result.independent_high) == (
-        pytest.approx(0.02 - z * se_independent),
-        pytest.approx(0.02 + z * se_independent),
-    )
-    assert result.width_ratio == pytest.approx(se_paired / se_independent)
+    assert (result.both, result.b_only, result.a_only, result.n) == (300, 20, 0, n)
+    assert result.discordant == 20
+    assert (result.low, result.high) == (pytest.approx(low), pytest.approx(high))
+    assert (result.independent_low, result.independent_high) == pytest.approx(independent)
+    assert result.width_ratio == pytest.approx((high - low) / (independent[1] - independent[0]))
     assert result.width_ratio < 1
     assert result.low > 0 > result.independent_low  # pairing detects what independence cannot
     assert (result.rung, result.within) == (3, 10.0)
+    assert "discordant 0 a-only / 20 b-only" in str(result)
 
 
 def test_paired_difference_within_respects_days():
@@ -353,13 +429,14 @@ def test_paired_difference_within_respects_days():
     assert (full.difference, full.within) == (pytest.approx(0.3), 30.0)
 
 
-def test_paired_difference_identical_runs_has_nan_ratio_only_when_degenerate():
-    a, _ = _paired_runs(n=10, base=10, extra=0)
+@pytest.mark.parametrize("base", [0, 4, 10])
+def test_paired_difference_of_identical_runs_is_an_honest_interval_around_zero(base):
+    a, _ = _paired_runs(n=10, base=base, extra=0)
     result = paired_difference(a, a, rung=3)
-    assert (result.difference, result.low, result.high) == (0.0, 0.0, 0.0)
-    assert math.isnan(result.width_ratio)
-    a, _ = _paired_runs(n=10, base=4, extra=0)
-    assert paired_difference(a, a, rung=3).width_ratio == 0.0
+    assert result.difference == 0.0 and result.discordant == 0
+    assert result.low < 0 < result.high
+    assert (result.low, result.high) == paired_score_interval(base, 0, 0, 10 - base)
+    assert 0 < result.width_ratio <= 1
 
 
 @pytest.mark.parametrize(

@@ -255,7 +255,13 @@ def test_the_table_holds_each_point_s_estimates_and_paired_differences(tmp_path,
         row["diff_rung4_90d_high"],
         row["diff_rung4_90d_width_ratio"],
     ) == pytest.approx((cmp.difference, cmp.low, cmp.high, cmp.width_ratio), nan_ok=True)
+    # The discordant counts the interval rests on, beside it.
+    assert (row["diff_rung4_90d_baseline_only"], row["diff_rung4_90d_point_only"]) == (
+        cmp.a_only,
+        cmp.b_only,
+    )
     assert t.iloc[1]["diff_rung4_90d"] == 0.0
+    assert t.iloc[1]["diff_rung4_90d_point_only"] == 0.0
     assert "p_rung4_365d" not in t.columns  # beyond the horizon
     # Written as Parquet and CSV, and read back the same.
     pd.testing.assert_frame_equal(store.read_parquet(tmp_path / "s" / "sweep.parquet"), t)
