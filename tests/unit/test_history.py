@@ -175,7 +175,7 @@ def test_uncertainty_draws_within_the_range_and_vary(tmp_path, tiny):
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "seeds/pak_afg_events.csv gained sourced rows for Aug 2021 - Feb 2024 and Nov - Dec 2025; "
+        "seeds/pak_afg_events.csv gained sourced rows from Dec 2021 on (strikes, clashes, reopenings); "
         "replaying it moves the starting state (e.g. Pakistan's weariness 0.118 -> 0.194, "
         "Afghanistan's grievance 0.473 -> 0.655; docs/history.md lists all). The shipped scenario "
         "keeps its values until the change is decided: rewriting them changes every outcome."
