@@ -142,7 +142,7 @@ def test_a_users_own_rule_class_plugs_in_by_target():
         (
             ["scenario=pak_afg_2025"],
             r"^scenario=pak_afg_2025: no such scenario; did you mean "
-            r"'pak_afg_2026'\? Valid: markov_validation, pak_afg_2026",
+            r"'pak_afg_2026'\? Valid: ind_pak_2019, markov_validation, pak_afg_2026",
         ),
         (
             ["experiment=seed_basline"],
