@@ -56,8 +56,9 @@ between two states' forces is an interstate clash unless isolated (`ISOLATED_CLA
 
 ISOLATED_CLASH_DEATHS = 10
 """A one-day clash between states with fewer deaths (best figure) is isolated: rung 3, not 4.
-Basis: the ladder puts "isolated clashes" at rung 3 and "multi-day border battles" at 4; FACTS.md
-counts only the October 2025 fighting ("dozens killed") as multi-day interstate clashes."""
+Basis: the ladder puts "isolated clashes" at rung 3 and "multi-day border battles" at 4; of the
+timeline's clashes only the October 2025 fighting (dozens killed; sources in seeds/README.md) was
+multi-day."""
 
 GROUP_ALIASES = {"jua": "ttp"}
 """Timeline ids counted as a scenario group (seeds/README.md: Jamaat-ul-Ahrar is a TTP faction)."""

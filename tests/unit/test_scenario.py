@@ -26,7 +26,8 @@ def test_round_trip_through_plain_data(seed_scenario):
 
 
 def test_every_number_in_a_shipped_scenario_states_its_basis():
-    number = re.compile(r":\s*(\[.*\]|\{.*\}|-?\d[\d.]*)\s*(#.*)?$")
+    # Non-greedy brackets: a basis comment may itself hold brackets (source keys).
+    number = re.compile(r":\s*(\[.*?\]|\{.*?\}|-?\d[\d.]*)\s*(#.*)?$")
     for path in sorted(CONFIG_DIR.glob("scenario/*.yaml")):
         for n, line in enumerate(path.read_text().splitlines(), 1):
             m = number.search(line)
