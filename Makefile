@@ -28,8 +28,8 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks notebooks
-	$(BIN)/ruff format --check sim tests benchmarks notebooks
+	$(BIN)/ruff check sim tests tools benchmarks notebooks
+	$(BIN)/ruff format --check sim tests tools benchmarks notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

@@ -8,14 +8,19 @@ screenshot of the interactive page, which needs Debian's chromium).
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 import sim
-from sim import browser, plots, sensitivity
+from sim import plots, sensitivity
 from sim.sweeps import Parameter, Sweep, point_scenario, run_sweep
 
 FIGURES = Path(__file__).resolve().parent / "figures"
+# The page screenshot uses the checkout's developer tooling (tools/), which is not installed.
+sys.path.insert(0, str(FIGURES.parents[1]))
+from tools import browser  # noqa: E402
+
 SEED = 2026
 P_ACT = "states.pakistan.retaliation.p_act"
 TEMPO = "militants.ttp.targets.pakistan"

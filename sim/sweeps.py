@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import hashlib
 import itertools
 import json
@@ -50,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock, Timeout
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim import stats, store
@@ -881,18 +881,19 @@ def _executor_settings(executor: Mapping[str, Any] | None) -> dict[str, Any]:
 def _locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on the folder; the OS releases it if the process dies."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(
-                f"sweep folder {folder} is in use by another process; wait for it "
-                "to finish, or give this run another folder"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    # filelock rather than fcntl, which does not exist on Windows.
+    lock = FileLock(folder / ".lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise RuntimeError(
+            f"sweep folder {folder} is in use by another process; wait for it "
+            "to finish, or give this run another folder"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _file(folder: Path, sub: str, index: int, suffix: str) -> Path:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim import browser, viz
+from sim import viz
 from sim.rules.retaliation import Threshold
+from tools import browser
 
 
 def test_levers_change_the_scenario(seed_scenario):

@@ -1,5 +1,8 @@
 """Serve the interactive page and drive it in headless Chromium (for its test and its screenshot).
 
+Developer tooling, not part of the installed package: ``tests/e2e/test_viz_browser.py`` and
+``docs/make_figures.py`` import it from a checkout (``from tools import browser``).
+
 The browser is Debian's ``chromium`` (``apt-get install -y chromium``; ``make setup`` installs it),
 driven by Playwright; Playwright's own browser downloads are not used. :func:`serve` starts
 ``solara run`` on a free local port and always stops it; :func:`step_page` opens the page, presses
@@ -20,11 +23,11 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
-from sim.paths import REPO_ROOT
-
-APP = REPO_ROOT / "sim" / "viz.py"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+APP = Path(find_spec("sim.viz").origin)  # the page's file, found without importing Solara
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",
