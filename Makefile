@@ -28,11 +28,11 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests tools benchmarks notebooks
-	$(BIN)/ruff format --check sim tests tools benchmarks notebooks
+	$(BIN)/ruff check sim tests tools benchmarks notebooks hatch_build.py
+	$(BIN)/ruff format --check sim tests tools benchmarks notebooks hatch_build.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache
+	rm -rf $(VENV) outputs multirun .pytest_cache build dist

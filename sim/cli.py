@@ -274,7 +274,7 @@ def listing() -> str:
         ),
         (
             "Scenarios",
-            "scenario=NAME",
+            "scenario=NAME, or scenario=PATH.yaml for a file of your own",
             configs / "scenario",
             _scenarios(configs / "scenario"),
             "default: pak_afg_2026",

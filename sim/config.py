@@ -14,6 +14,11 @@ group ``experiment``: :class:`ExperimentsSearchPath` puts that folder on Hydra's
 through :class:`ExperimentsConfigSource` (scheme ``experiments://``), which serves
 ``experiments/NAME.yaml`` as ``experiment/NAME``. ``python -m sim --info searchpath`` shows it.
 
+A scenario is chosen by name (``scenario=pak_afg_2026``, a file of ``configs/scenario/``) or by
+path: a value ending in ``.yaml`` or ``.yml`` (``scenario=./my_crisis.yaml``,
+``scenario=/abs/path.yaml``) is a user's scenario file, read relative to the current directory
+by :class:`ScenarioFileConfigSource` and typed like the built-in ones.
+
 Schemas are registered under ``schema/...`` in Hydra's ConfigStore, so they never show up as an
 option of a selectable group; each YAML pulls its schema through its ``defaults`` list (Hydra's
 structured-config tutorial, section 5.2). Rule config nodes are derived from the rule dataclasses
@@ -31,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hydra.core.config_search_path import ConfigSearchPath
 from hydra.core.config_store import ConfigStore
 from hydra.core.object_type import ObjectType
@@ -61,6 +67,7 @@ __all__ = [
     "ExecutorConfig",
     "ExperimentsConfigSource",
     "ExperimentsSearchPath",
+    "ScenarioFileConfigSource",
     "MonteCarloConfig",
     "OutputConfig",
     "ValidationConfig",
@@ -69,6 +76,8 @@ __all__ = [
 ]
 
 EXPERIMENT_GROUP = "experiment"
+SCENARIO_GROUP = "scenario"
+SCENARIO_SUFFIXES = (".yaml", ".yml")
 CUSTOM_RULE = "custom"
 ALL_STATES = "all"
 
@@ -321,6 +330,7 @@ def register_configs() -> None:
         cs.store(group=f"schema/{kind}", name=CUSTOM_RULE, node=_rule_schema(kind, "", None))
     plugins = Plugins.instance()
     plugins.register(ExperimentsConfigSource)
+    plugins.register(ScenarioFileConfigSource)
     plugins.register(ExperimentsSearchPath)
 
 
@@ -383,14 +393,84 @@ class ExperimentsConfigSource(ConfigSource):
         return sorted(p.stem for p in Path(self.path).glob("*.yaml") if p.is_file())
 
 
+class ScenarioFileConfigSource(ConfigSource):
+    """Serve a user's scenario file given by path: ``scenario=PATH.yaml`` (or ``.yml``).
+
+    Hydra asks for the option ``scenario/<value>``; a value with a YAML suffix is a path, relative
+    to the current directory unless absolute, never the name of a built-in scenario (those are
+    chosen without the suffix). This source comes first on the search path, so such a value is
+    always read as a path, and a missing file fails with one message naming it.
+    """
+
+    @staticmethod
+    def scheme() -> str:
+        """Return the URL scheme of this source, ``scenario-file``."""
+        return "scenario-file"
+
+    @staticmethod
+    def file(config_path: str) -> Path | None:
+        """The file a ``scenario/<value>`` option names, or None if `value` is not a path."""
+        group, _, value = config_path.partition("/")
+        if group != SCENARIO_GROUP or not value.endswith(SCENARIO_SUFFIXES):
+            return None
+        return Path(value).expanduser()
+
+    def load_config(self, config_path: str) -> ConfigResult:
+        """Read the scenario file; a missing or unreadable one is a ConfigError naming it."""
+        path = self.file(config_path)
+        if path is None:
+            raise ConfigLoadError(f"Config not found: {config_path}")
+        if not path.is_file():
+            raise ConfigError(
+                f"{SCENARIO_GROUP}={path}",
+                f"no scenario file at {path.resolve()}; give an existing YAML file "
+                "(or a built-in scenario's name without .yaml: python -m sim --list)",
+            )
+        text = path.read_text(encoding="utf-8")
+        try:
+            config = OmegaConf.create(text) if text.strip() else OmegaConf.create({})
+        except (yaml.YAMLError, OmegaConfBaseException) as exc:
+            problem = " ".join(str(exc).split())
+            raise ConfigError(f"{SCENARIO_GROUP}={path}", f"not valid YAML: {problem}") from None
+        return ConfigResult(
+            config=config,
+            path=f"{self.scheme()}://{path.resolve().parent}",
+            provider=self.provider,
+            header=ConfigSource._get_header_dict(text),
+        )
+
+    def available(self) -> bool:
+        """Always: the source has no folder of its own."""
+        return True
+
+    def is_group(self, config_path: str) -> bool:
+        """Never: the group ``scenario`` and its options belong to ``configs/``."""
+        return False
+
+    def is_config(self, config_path: str) -> bool:
+        """Whether the option is a path (it may not exist: :meth:`load_config` says so)."""
+        return self.file(config_path) is not None
+
+    def list(self, config_path: str, results_filter: ObjectType | None) -> list[str]:
+        """Nothing to list: the files are the user's."""
+        return []
+
+
 class ExperimentsSearchPath(SearchPathPlugin):
-    """Append ``experiments://<sim.paths.EXPERIMENTS_DIR>`` to Hydra's config search path."""
+    """Put experiments and scenario files on Hydra's config search path.
+
+    Appends ``experiments://<sim.paths.EXPERIMENTS_DIR>`` and prepends ``scenario-file://``
+    (:class:`ScenarioFileConfigSource`).
+    """
 
     def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
         """Add the experiments folder (``SIM_EXPERIMENTS_DIR`` overrides its location)."""
         search_path.append(
             provider="sim-experiments",
             path=f"{ExperimentsConfigSource.scheme()}://{paths.EXPERIMENTS_DIR}",
+        )
+        search_path.prepend(
+            provider="sim-scenario-file", path=f"{ScenarioFileConfigSource.scheme()}://"
         )
 
 
