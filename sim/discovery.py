@@ -289,7 +289,7 @@ def prim(
     >>> rng = np.random.default_rng(1)
     >>> X = pd.DataFrame(rng.random((1000, 2)), columns=["a", "b"])
     >>> print(prim(X, (X["a"] < 0.3).to_numpy()).box().conditions())
-    ['a <= 0.299']
+    ['a <= 0.3']
     """
     y = np.asarray(y, dtype=bool)
     if len(X) != y.size:

@@ -1,17 +1,23 @@
 """Named experiments: compose a config, check it, run it, and write a self-describing folder.
 
-``python -m sim experiment=NAME`` and notebooks share this module::
-
-    exp = sim.load_experiment("restraint", overrides=["mc.replications=2000"])
-    exp.scenario, exp.mc, exp.executor          # what the engine takes
-    res = sim.run_experiment(exp)               # writes outputs/restraint/<date>_<time>/
-    res.summary, res.folder
-    sim.load_results(res.folder)                # config, manifest, outcomes, summary
+``python -m sim experiment=NAME`` and notebooks share this module (example below).
 
 A results folder holds ``config.yaml`` (the resolved config, with a chosen retaliation or
 ceasefire rule already placed in the scenario), ``overrides.yaml``, ``manifest.json``,
 ``outcomes.parquet``, ``summary.csv``, ``figures/*.png`` (:func:`sim.plots.save_figures`) and,
 for a validation run, ``validation.csv``; every file is written atomically (:mod:`sim.store`).
+
+Examples
+--------
+>>> import sim
+>>> exp = sim.load_experiment("restraint", overrides=["mc.replications=200"])
+>>> exp.scenario.name, exp.mc.replications, exp.executor.name  # what the engine takes
+('pak_afg_2026', 200, 'serial')
+>>> res = sim.run_experiment(exp)  # writes outputs/restraint/<date>_<time>/
+>>> res.folder.parent.as_posix(), list(res.summary.columns[:2])
+('outputs/restraint', ['rung', 'rung_name'])
+>>> sim.load_results(res.folder).outcomes.shape[0]  # also config, manifest, summary, figures
+200
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ class EscalationModel(mesa.Model):
     >>> import sim
     >>> model = sim.EscalationModel(sim.load_scenario(), replications=100, seed=1)
     >>> model.run(30)
-    >>> model.outcomes()["max_rung"].between(0, 5).all()
+    >>> bool(model.outcomes()["max_rung"].between(0, 5).all())
     True
     """
 
