@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.rules.inputs import MAX_RUNG, DecisionInputs, TalksInputs
 from sim.scenario import MediatorSpec, MilitantSpec, StateSpec
+from sim.streams import ReplicationStreams
 
 if TYPE_CHECKING:
     from sim.model import EscalationModel
@@ -59,7 +60,7 @@ class State(mesa.Agent):
         sid: str,
         spec: StateSpec,
         opponents: list[str],
-        rng: np.random.Generator,
+        rng: ReplicationStreams,
     ) -> None:
         super().__init__(model)
         R = model.R
@@ -125,7 +126,7 @@ class State(mesa.Agent):
     def decide(self) -> None:
         """Choose today's rung toward each opponent: the rule, then the ceasefire cap."""
         model = self.model
-        self.draws = self.stream.random((STATE_DRAWS * len(self.opponents), model.R))
+        self.draws = self.stream.random(STATE_DRAWS * len(self.opponents))
         cap = model.spec.ceasefire_cap
         for j, o in enumerate(self.opponents):
             u = self.draws[STATE_DRAWS * j : STATE_DRAWS * (j + 1)]
@@ -214,7 +215,7 @@ class MilitantGroup(mesa.Agent):
         model: EscalationModel,
         gid: str,
         spec: MilitantSpec,
-        rng: np.random.Generator,
+        rng: ReplicationStreams,
         share_of_host_fighters: float,
     ) -> None:
         super().__init__(model)
@@ -252,7 +253,7 @@ class MilitantGroup(mesa.Agent):
         """
         model = self.model
         spec = self.spec
-        self.draws = self.stream.random((self._block * len(self.targets), model.R))
+        self.draws = self.stream.random(self._block * len(self.targets))
         for j, (target, rate) in enumerate(self.targets):
             u = self.draws[self._block * j : self._block * (j + 1)]
             tempo = rate * self.strength
@@ -325,7 +326,7 @@ class Mediator(mesa.Agent):
     """A mediator: while the pair's rung is at or above `engage_rung`, attempts ceasefires."""
 
     def __init__(
-        self, model: EscalationModel, mid: str, spec: MediatorSpec, rng: np.random.Generator
+        self, model: EscalationModel, mid: str, spec: MediatorSpec, rng: ReplicationStreams
     ) -> None:
         super().__init__(model)
         self.mid = mid
@@ -339,7 +340,7 @@ class Mediator(mesa.Agent):
     def mediate(self, rung: np.ndarray, free: np.ndarray) -> np.ndarray:
         """Attempt where engaged and the pair is not under a ceasefire; return where one is made."""
         model = self.model
-        self.draws = self.stream.random((MEDIATOR_DRAWS, model.R))
+        self.draws = self.stream.random(MEDIATOR_DRAWS)
         attempt = free & (rung >= self.spec.engage_rung) & (self.draws[0] < self.spec.attempt_rate)
         self.attempts += attempt
         made = np.zeros(model.R, dtype=bool)

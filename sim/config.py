@@ -137,7 +137,7 @@ class MonteCarloConfig:
     seed : int
         The run's seed, >= 0: same config and seed give the same outcomes, bit for bit.
     chunk_size : int
-        Replications advanced together, >= 1; part of the random numbers (recorded).
+        Replications advanced together, >= 1: memory and speed only, never the outcomes.
     horizons : list of int
         Days t of the summary table P(max rung >= k within t days); those beyond `horizon` are
         dropped.

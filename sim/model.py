@@ -27,7 +27,7 @@ import pandas as pd
 from sim.agents import Mediator, MilitantGroup, State
 from sim.rules.inputs import MAX_RUNG, CeasefireStatus
 from sim.scenario import Scenario
-from sim.streams import stream
+from sim.streams import ReplicationStreams, stream
 
 # Days of violation history kept per pair: enough for any forgiving window.
 _MIN_HISTORY = 1
@@ -46,9 +46,11 @@ class EscalationModel(mesa.Model):
     seed : int
         The run's seed, >= 0.
     chunk : int
-        Index of this chunk of replications; each (chunk, actor) has its own stream.
+        Index of this chunk of replications (a label: the random numbers do not depend on it).
     first_replication : int
-        Global index of this chunk's first replication (for the outcome table).
+        Global index of this chunk's first replication: replication ``g`` draws from the
+        streams of its block of replications (:mod:`sim.streams`), so its numbers depend only
+        on the seed and ``g``.
     record_events, record_trajectory : bool
         Keep an event log / a per-day trajectory (memory grows with R x days).
     start : mapping of str to array, optional
@@ -80,7 +82,8 @@ class EscalationModel(mesa.Model):
     ) -> None:
         if replications < 1:
             raise ValueError(f"replications must be >= 1, got {replications}")
-        super().__init__(rng=stream(seed, chunk, "mesa", "model"))
+        # Mesa's own generator is not used by the day: every draw comes from the actors' streams.
+        super().__init__(rng=stream(seed, 0, "mesa", "model"))
         # Mesa 3.5 reserves `Model.scenario` for its own Scenario class.
         self.spec = scenario
         self.R = replications
@@ -98,7 +101,7 @@ class EscalationModel(mesa.Model):
         self.ceasefire_age = np.full((P, R), scenario.ceasefire_days, np.int64)
         history = max(_MIN_HISTORY, int(getattr(scenario.ceasefire, "window", _MIN_HISTORY)))
         self.violation_history = np.zeros((P, history, R), np.int16)
-        self.ladder_rng = [stream(seed, chunk, "ladder", f"{a}-{b}") for a, b in self.pairs]
+        self.ladder_rng = [self._streams("ladder", f"{a}-{b}") for a, b in self.pairs]
 
         self.states = {
             sid: State(
@@ -106,7 +109,7 @@ class EscalationModel(mesa.Model):
                 sid,
                 spec,
                 [o for o in scenario.states if o != sid],
-                stream(seed, chunk, "state", sid),
+                self._streams("state", sid),
             )
             for sid, spec in scenario.states.items()
         }
@@ -117,11 +120,11 @@ class EscalationModel(mesa.Model):
                 sum(g.targets.values()) for g in scenario.militants.values() if g.host == spec.host
             )
             share = sum(spec.targets.values()) / host_tempo if host_tempo else 1.0
-            group = MilitantGroup(self, gid, spec, stream(seed, chunk, "militant", gid), share)
+            group = MilitantGroup(self, gid, spec, self._streams("militant", gid), share)
             self.militants[gid] = group
             self.hosted_by[spec.host].append(group)
         self.mediators = {
-            mid: Mediator(self, mid, spec, stream(seed, chunk, "mediator", mid))
+            mid: Mediator(self, mid, spec, self._streams("mediator", mid))
             for mid, spec in scenario.mediators.items()
         }
 
@@ -143,6 +146,9 @@ class EscalationModel(mesa.Model):
         self._trajectory: list[dict[str, np.ndarray]] = []
         if record_trajectory:
             self._snapshot()
+
+    def _streams(self, kind: str, actor_id: str) -> ReplicationStreams:
+        return ReplicationStreams(self.seed, kind, actor_id, self.first_replication, self.R)
 
     def _apply_start(self, start: dict[str, np.ndarray]) -> None:
         rows = np.arange(self.first_replication, self.first_replication + self.R)
@@ -206,7 +212,7 @@ class EscalationModel(mesa.Model):
 
     def _ladder_draws(self) -> list[np.ndarray]:
         # Two uniforms per pair per day: decay, and the end of a ceasefire.
-        return [rng.random((2, self.R)) for rng in self.ladder_rng]
+        return [rng.random(2) for rng in self.ladder_rng]
 
     def _mediate(self, escalated: np.ndarray) -> np.ndarray:
         rule = self.spec.ceasefire

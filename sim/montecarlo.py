@@ -1,13 +1,14 @@
-"""Monte Carlo: replications cut into fixed-size chunks, each chunk seeded by its index.
+"""Monte Carlo: replications cut into chunks; each replication's random numbers keyed by its index.
 
-Chunk ``i`` holds replications ``i * chunk_size`` to ``(i + 1) * chunk_size - 1`` and its actors
-draw from streams seeded by ``(actor, i, seed)`` (:mod:`sim.streams`). The outcomes therefore
-depend on the scenario, the seed, the chunk size and the horizon, and on nothing else: not on the
-executor, the number of workers or the order in which chunks finish (chunks are assembled in
-index order). Changing ``chunk_size`` changes the random numbers (each draw's size is the
-chunk's), so it is recorded with every run. The horizon only cuts the run short: every actor
-draws the same numbers each day whatever happens, so the first T days of a longer run are those
-of a run of T days (see ``docs/montecarlo.md``).
+Chunk ``i`` holds replications ``i * chunk_size`` to ``(i + 1) * chunk_size - 1``. Its actors
+draw from the streams of the fixed blocks of replications the chunk overlaps, seeded by
+``(actor, block, seed)`` (:mod:`sim.streams`), so replication ``g`` sees the same numbers in any
+chunk. The outcomes therefore depend on the scenario, the seed and the horizon, and on nothing
+else: not on the chunk size, the executor, the number of workers or the order in which chunks
+finish (chunks are assembled in index order). The chunk size is a memory and speed knob only.
+The horizon only cuts the run short: every actor draws the same numbers each day whatever
+happens, so the first T days of a longer run are those of a run of T days (see
+``docs/montecarlo.md``).
 
 :func:`simulate` runs the chunks on an executor (:mod:`sim.executors`), optionally streams each
 finished chunk's outcomes to Parquet (``out_dir``) so that memory stays bounded, and optionally
@@ -327,11 +328,10 @@ class SimulationResult:
         self, other: SimulationResult, rung: int, within: float | None = None
     ) -> stats.PairedComparison:
         """Paired difference ``other - self`` in P(max rung >= `rung`), same random numbers."""
-        if (other.seed, other.chunk_size) != (self.seed, self.chunk_size):
+        if other.seed != self.seed:
             raise ValueError(
-                "compare runs made with the same seed and chunk_size (common random "
-                f"numbers); got seeds {self.seed}/{other.seed}, chunk sizes "
-                f"{self.chunk_size}/{other.chunk_size}"
+                "compare runs made with the same seed (common random numbers); got seeds "
+                f"{self.seed}/{other.seed}"
             )
         columns = ("replication", f"day_rung_{rung}")
         return stats.paired_difference(
@@ -476,10 +476,11 @@ def simulate(
     horizon : int
         T, days.
     seed : int
-        The run's seed, >= 0: same scenario, seed and chunk size give the same bits, whatever
-        the executor and workers.
+        The run's seed, >= 0: same scenario and seed give the same bits, whatever the chunk
+        size, the executor and the workers.
     chunk_size : int
-        Replications advanced together (changes the random numbers; see the module notes).
+        Replications advanced together: memory and speed only, never the results (a multiple
+        of :data:`sim.streams.BLOCK` wastes no random numbers).
     record_events, record_trajectory : bool, optional
         Default: on when ``replications <= 100``.
     start : mapping, optional
@@ -504,7 +505,6 @@ def simulate(
     progress : bool, optional
         A progress bar over chunks on stderr. Default: shown when stderr is a terminal and the
         run lasts more than about two seconds.
-
     Returns
     -------
     SimulationResult
