@@ -143,6 +143,9 @@ class MonteCarloConfig:
         dropped.
     rungs : list of int
         Rungs k of the summary table, each 0..5.
+    engine : {"auto", "numpy", "compiled"}
+        How the days advance: ``auto`` (the compiled day for long runs of built-in rules, see
+        :mod:`sim.compiled`), or force the NumPy or the compiled day; the outcomes are the same.
     stop : mapping, optional
         Adaptive stopping, the fields of :class:`sim.montecarlo.StoppingRule`: run rounds of
         chunks until P(max rung >= ``rung`` within ``within`` days) is known to +- ``half_width``,
@@ -157,6 +160,7 @@ class MonteCarloConfig:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     horizons: list[int] = field(default_factory=lambda: [7, 30, 90, 365])
     rungs: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
+    engine: str = "auto"
     stop: Any = None
 
 

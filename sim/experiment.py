@@ -49,6 +49,7 @@ from sim.config import (
     register_configs,
 )
 from sim.errors import ConfigError, did_you_mean
+from sim.model import ENGINES
 from sim.montecarlo import SimulationResult, StoppingRule, simulate
 from sim.paths import CONFIG_DIR
 from sim.rules import build_rule
@@ -153,6 +154,7 @@ class Experiment:
             scheduler=self.executor.scheduler,
             out_dir=out_dir,
             stop=self.mc.stop,
+            engine=self.mc.engine,
             progress=progress,
         )
 
@@ -342,6 +344,10 @@ def _check_mc(mc: MonteCarloConfig) -> None:
         raise ConfigError("mc.seed", f"must be >= 0, got {mc.seed}")
     if not mc.horizons or any(t < 1 for t in mc.horizons):
         raise ConfigError("mc.horizons", f"days of the summary, each >= 1; got {mc.horizons}")
+    if mc.engine not in ENGINES:
+        raise ConfigError(
+            "mc.engine", f"one of {', '.join(ENGINES)} (default auto); got {mc.engine!r}"
+        )
     if mc.stop is not None:
         mc.stop = _stopping_rule(mc.stop, mc.horizon)
     if not mc.rungs or any(not 0 <= k <= MAX_RUNG for k in mc.rungs):
@@ -445,6 +451,7 @@ def run_experiment(
             "replications": mc.replications,
             "horizon": mc.horizon,
             "chunk_size": mc.chunk_size,
+            "engine": mc.engine,
             "executor": experiment.executor.name,
         },
     )

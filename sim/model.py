@@ -29,6 +29,8 @@ from sim.rules.inputs import MAX_RUNG, CeasefireStatus
 from sim.scenario import Scenario
 from sim.streams import ReplicationStreams, stream
 
+# How a run advances its days: `auto` picks `compiled` when it can and it pays (sim.montecarlo).
+ENGINES = ("auto", "numpy", "compiled")
 # Days of violation history kept per pair: enough for any forgiving window.
 _MIN_HISTORY = 1
 _ACTION_KINDS = ("", "protest", "show_of_force", "strike", "clash", "war")
@@ -59,6 +61,10 @@ class EscalationModel(mesa.Model):
         ``grievance.<state>.<opponent>``, ``provocation.<state>.<opponent>``,
         ``harm.<state>.<opponent>``, ``strength.<group>``. Each value has shape (N,); global
         replication g takes entry ``g % N``, so the values do not depend on chunking.
+    engine : {"numpy", "compiled"}
+        How :meth:`run` advances the days: phase by phase over arrays (``step``), or the
+        compiled day of :mod:`sim.compiled` (built-in rules only, no recording; the same day,
+        the same draws, the same outcome table).
 
     Examples
     --------
@@ -79,9 +85,12 @@ class EscalationModel(mesa.Model):
         record_events: bool = False,
         record_trajectory: bool = False,
         start: dict[str, np.ndarray] | None = None,
+        engine: str = "numpy",
     ) -> None:
         if replications < 1:
             raise ValueError(f"replications must be >= 1, got {replications}")
+        if engine not in ENGINES[1:]:
+            raise ValueError(f"engine must be 'numpy' or 'compiled', got {engine!r}")
         # Mesa's own generator is not used by the day: every draw comes from the actors' streams.
         super().__init__(rng=stream(seed, 0, "mesa", "model"))
         # Mesa 3.5 reserves `Model.scenario` for its own Scenario class.
@@ -146,6 +155,11 @@ class EscalationModel(mesa.Model):
         self._trajectory: list[dict[str, np.ndarray]] = []
         if record_trajectory:
             self._snapshot()
+        self.engine = engine
+        if engine == "compiled" and (record_events or record_trajectory):
+            raise ValueError(
+                "engine='compiled' records no events or trajectories; use engine='numpy'"
+            )
 
     def _streams(self, kind: str, actor_id: str) -> ReplicationStreams:
         return ReplicationStreams(self.seed, kind, actor_id, self.first_replication, self.R)
@@ -206,7 +220,12 @@ class EscalationModel(mesa.Model):
             self._snapshot()
 
     def run(self, days: int) -> None:
-        """Advance `days` days."""
+        """Advance `days` days (with the compiled day when ``engine="compiled"``)."""
+        if self.engine == "compiled":
+            from sim.compiled import CompiledDay  # numba is imported only when used
+
+            CompiledDay(self).run(days)
+            return
         for _ in range(days):
             self.step()
 

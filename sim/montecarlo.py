@@ -18,6 +18,7 @@ precision (:class:`StoppingRule`).
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 import time
@@ -32,6 +33,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim import stats
+from sim.compiled import choose_engine
 from sim.executors import EXECUTORS, available_cores, open_executor
 from sim.model import EscalationModel
 from sim.rules.inputs import MAX_RUNG
@@ -49,6 +51,8 @@ __all__ = [
     "run_chunk",
     "simulate",
 ]
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 8192
 # Event logs and trajectories grow with R x days: record them only for small runs by default.
@@ -83,6 +87,7 @@ class ChunkTask:
     record_events: bool = False
     record_trajectory: bool = False
     start: dict[str, Any] | None = None
+    engine: str = "numpy"
 
     def run(self) -> ChunkResult:
         """Run the chunk."""
@@ -96,6 +101,7 @@ class ChunkTask:
             self.record_events,
             self.record_trajectory,
             self.start,
+            self.engine,
         )
 
 
@@ -123,6 +129,7 @@ def run_chunk(
     record_events: bool = False,
     record_trajectory: bool = False,
     start: dict[str, Any] | None = None,
+    engine: str = "numpy",
 ) -> ChunkResult:
     """Run one chunk of `size` replications for `horizon` days.
 
@@ -144,6 +151,8 @@ def run_chunk(
         Keep the event log / the per-day trajectory.
     start : mapping, optional
         Per-replication starting values (see :class:`~sim.model.EscalationModel`).
+    engine : {"numpy", "compiled"}
+        How the days advance (see :class:`~sim.model.EscalationModel`).
 
     Returns
     -------
@@ -161,6 +170,7 @@ def run_chunk(
         record_events=record_events,
         record_trajectory=record_trajectory,
         start=start,
+        engine=engine,
     )
     model.run(horizon)
     return ChunkResult(
@@ -464,6 +474,7 @@ def simulate(
     out_dir: str | Path | None = None,
     stop: StoppingRule | Mapping[str, Any] | None = None,
     progress: bool | None = None,
+    engine: str = "auto",
 ) -> SimulationResult:
     """Run `replications` replications of `scenario` for `horizon` days, in chunks.
 
@@ -505,11 +516,18 @@ def simulate(
     progress : bool, optional
         A progress bar over chunks on stderr. Default: shown when stderr is a terminal and the
         run lasts more than about two seconds.
+    engine : {"auto", "numpy", "compiled"}
+        How the days advance: NumPy phases, or the compiled day (:mod:`sim.compiled`; the same
+        day and random numbers, built-in rules only, nothing recorded). ``auto`` compiles runs
+        of built-in rules that record nothing and are long enough to repay loading it; a user's
+        own rule runs on NumPy, with a one-line note (logged, and in ``info``).
+
     Returns
     -------
     SimulationResult
         With ``info``: executor, workers, chunk_size, chunks, seconds, startup_seconds,
-        chunk_seconds, replications_per_second, and stop (when a rule was given).
+        chunk_seconds, replications_per_second, engine (and engine_note), and stop (when a
+        rule was given).
 
     Raises
     ------
@@ -535,8 +553,15 @@ def simulate(
     small = replications <= RECORD_UP_TO
     record_events = small if record_events is None else record_events
     record_trajectory = small if record_trajectory is None else record_trajectory
+    path, note = choose_engine(
+        engine, scenario, replications * horizon, record_events or record_trajectory
+    )
+    if note:
+        _log.info(note)
     tasks = [
-        ChunkTask(scenario, i, first, size, horizon, seed, record_events, record_trajectory, start)
+        ChunkTask(
+            scenario, i, first, size, horizon, seed, record_events, record_trajectory, start, path
+        )
         for i, (first, size) in enumerate(bounds)
     ]
     per_round = len(tasks) if rule is None else rule.round_chunks
@@ -636,7 +661,10 @@ def simulate(
         "startup_seconds": ready - began,
         "chunk_seconds": chunk_seconds,
         "replications_per_second": done / seconds if seconds > 0 else math.inf,
+        "engine": path,
     }
+    if note:
+        info["engine_note"] = note
     if ran != executor:
         info["requested_executor"] = executor
     if scheduler is not None:
