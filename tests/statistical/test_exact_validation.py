@@ -3,7 +3,8 @@
 Each Monte Carlo estimate must lie within 4 standard errors of the exact value; the standard
 error is computed from the exact probability and the replication count, so the tolerance is
 derived, not tuned. Different parameter sets exercise a probability near 0.5, one near 0.02,
-ceasefires with partial compliance, and no ceasefire at all.
+ceasefires with partial compliance, and no ceasefire at all. Every check runs on the NumPy day
+and on the compiled day.
 """
 
 import numpy as np
@@ -20,6 +21,8 @@ from sim.validation import (
 
 R = 20_000
 HORIZON = 90
+# Both ways of advancing the day face the exact chain (the compiled day: sim.compiled).
+ENGINES = ("numpy", "compiled")
 
 
 PARAMETER_SETS = {
@@ -45,11 +48,12 @@ PARAMETER_SETS = {
 }
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", list(PARAMETER_SETS))
-def test_monte_carlo_agrees_with_the_exact_chain(markov_scenario, name):
+def test_monte_carlo_agrees_with_the_exact_chain(markov_scenario, name, engine):
     scenario = edited(markov_scenario, **PARAMETER_SETS[name])
     exact = exact_escalation(scenario, HORIZON)
-    mc = sim.simulate(scenario, replications=R, horizon=HORIZON, seed=2026)
+    mc = sim.simulate(scenario, replications=R, horizon=HORIZON, seed=2026, engine=engine)
     checked = 0
     for k in range(scenario.start_rung + 1, 6):
         for within in (7, 30, 90):
@@ -78,10 +82,12 @@ def test_parameter_sets_cover_a_half_and_a_rare_probability(markov_scenario):
     assert 0.01 < rare.escalation_probability(5) < 0.03
 
 
-def test_first_day_distribution_matches(markov_scenario):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_first_day_distribution_matches(markov_scenario, engine):
     scenario = edited(markov_scenario, **PARAMETER_SETS["near_half"])
     exact = exact_escalation(scenario, HORIZON)
-    days = sim.simulate(scenario, replications=R, horizon=HORIZON, seed=77).outcomes["day_rung_4"]
+    run = sim.simulate(scenario, replications=R, horizon=HORIZON, seed=77, engine=engine)
+    days = run.outcomes["day_rung_4"]
     pmf = exact.first_day_pmf(4)
     # Compare the first-passage distribution in ten-day bins.
     for lo in range(0, HORIZON, 10):
