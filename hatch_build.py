@@ -2,7 +2,7 @@
 
 The folders listed under ``package-data`` in ``pyproject.toml`` stay where they are edited, at
 the repository's top level. A wheel carries a copy of each; an editable install does not need
-one, since the package reads the checkout's folders directly (``sim/paths.py``).
+one, since the package reads the checkout's folders directly (``sim/core/paths.py``).
 """
 
 from __future__ import annotations

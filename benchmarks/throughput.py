@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import sim
-from sim.executors import DaskExecutor, available_cores
-from sim.montecarlo import DEFAULT_CHUNK_SIZE, run_chunk, simulate
-from sim.reference import run_reference
-from sim.store import write_json, write_text
+from sim.runs.executors import DaskExecutor, available_cores
+from sim.runs.montecarlo import DEFAULT_CHUNK_SIZE, run_chunk, simulate
+from sim.storage.store import write_json, write_text
+from sim.validation.reference import run_reference
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -248,7 +248,7 @@ def peak_mb():
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 import sim
-from sim.montecarlo import simulate
+from sim.runs.montecarlo import simulate
 n, executor, streamed = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 imported = peak_mb()
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"matplotlib", "hydra", "SALib",

@@ -13,8 +13,9 @@ import tempfile
 from pathlib import Path
 
 import sim
-from sim import plots, sensitivity
-from sim.sweeps import Parameter, Sweep, point_scenario, run_sweep
+from sim import plots
+from sim.analysis import sensitivity
+from sim.sweeps.runner import Parameter, Sweep, point_scenario, run_sweep
 
 FIGURES = Path(__file__).resolve().parent / "figures"
 # The page screenshot uses the checkout's developer tooling (tools/), which is not installed.

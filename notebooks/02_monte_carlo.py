@@ -34,7 +34,7 @@ import pandas as pd
 
 import sim
 from sim import plots
-from sim.stats import binomial_interval
+from sim.analysis.stats import binomial_interval
 
 scenario = sim.load_scenario("pak_afg_2026")
 mc = sim.simulate(

@@ -44,9 +44,10 @@ FOLDER = tempfile.mkdtemp(prefix="sim-sweeps-")
 import pandas as pd
 
 import sim
-from sim import plots, sensitivity
+from sim import plots
+from sim.analysis import sensitivity
 from sim.rules import rule_name
-from sim.sweeps import Parameter, Sweep, point_scenario, run_sweep
+from sim.sweeps.runner import Parameter, Sweep, point_scenario, run_sweep
 
 scenario = sim.load_scenario("pak_afg_2026")
 P_ACT = "states.pakistan.retaliation.p_act"

@@ -17,7 +17,7 @@ from scipy.optimize import brentq
 from scipy.special import zeta
 from scipy.stats import poisson
 
-from sim.timeline import load_events, load_tempo
+from sim.history.timeline import load_events, load_tempo
 
 ALPHAS = (2.4, 2.5)
 CONTRAST = (2.2, 3.0, 4.0)  # other tails, to show how weakly the timeline pins alpha down

@@ -3,16 +3,20 @@
 Results explore scenarios; they are not forecasts.
 """
 
-from sim.errors import ConfigError
-from sim.executors import ChunkError
-from sim.experiment import Experiment, ExperimentResult, load_experiment, run_experiment
-from sim.model import EscalationModel
-from sim.montecarlo import SimulationResult, StoppingRule, simulate
+from sim.app.experiment import load_experiment, run_experiment
+from sim.app.multirun import gather_multirun
+from sim.core.errors import ConfigError
+from sim.core.ladder import RUNG_NAMES
+from sim.engine.model import EscalationModel
 from sim.rules import build_rule
-from sim.scenario import RUNG_NAMES, Scenario, load_scenario, scenario_from_dict
-from sim.store import Results, load_results
-from sim.sweeps import Sweep, SweepResult, gather_multirun, load_sweep, run_sweep
-from sim.validation import exact_escalation
+from sim.runs.executors import ChunkError
+from sim.runs.experiment import Experiment, ExperimentResult
+from sim.runs.montecarlo import SimulationResult, StoppingRule, simulate
+from sim.scenario.loading import load_scenario, scenario_from_dict
+from sim.scenario.schema import Scenario
+from sim.storage.store import Results, load_results
+from sim.sweeps.runner import Sweep, SweepResult, load_sweep, run_sweep
+from sim.validation.exact import exact_escalation
 
 __all__ = [
     "RUNG_NAMES",

@@ -22,10 +22,12 @@ import solara
 from mesa.visualization import SolaraViz
 
 from sim import plots
-from sim.model import EscalationModel
+from sim.core.ladder import RUNG_NAMES
+from sim.engine.model import EscalationModel
 from sim.rules import rule_name
 from sim.rules.retaliation import RETALIATION_RULES
-from sim.scenario import RUNG_NAMES, Scenario, load_scenario, scenario_from_dict
+from sim.scenario.loading import load_scenario, scenario_from_dict
+from sim.scenario.schema import Scenario
 
 SCENARIO = "pak_afg_2026"
 # The actors the levers act on, by their ids in the scenario.

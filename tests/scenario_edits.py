@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.scenario import Scenario, scenario_from_dict
+from sim.scenario.loading import scenario_from_dict
+from sim.scenario.schema import Scenario
 
 
 def edited(scenario: Scenario, **paths: Any) -> Scenario:

@@ -13,7 +13,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from sim.errors import ConfigError, did_you_mean
+from sim.core.errors import ConfigError, did_you_mean
 from sim.rules import ceasefire, retaliation
 from sim.rules.ceasefire import CEASEFIRE_RULES
 from sim.rules.inputs import CeasefireStatus, DecisionInputs, TalksInputs

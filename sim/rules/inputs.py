@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_RUNG = 5
+from sim.core.ladder import MAX_RUNG
+
+__all__ = ["MAX_RUNG", "CeasefireStatus", "DecisionInputs", "TalksInputs"]
 
 
 @dataclass(frozen=True, slots=True)

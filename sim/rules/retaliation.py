@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from sim.rules.inputs import MAX_RUNG, DecisionInputs
+from sim.core.ladder import MAX_RUNG
+from sim.rules.inputs import DecisionInputs
 
 
 def _check_probability(name: str, value: float) -> None:
@@ -203,7 +204,7 @@ class ConstantProbability:
     """Escalate one rung above the pair's current rung with a fixed daily probability.
 
     Used for exact validation: with every state on this rule the ladder is a Markov chain whose
-    finite-horizon probabilities :mod:`sim.validation` computes exactly.
+    finite-horizon probabilities :mod:`sim.validation.exact` computes exactly.
 
     Parameters
     ----------

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sim.paths import EXPERIMENTS_DIR, REPO_ROOT
+from sim.core.paths import EXPERIMENTS_DIR, REPO_ROOT
 
 SMALL = ["mc.replications=200", "mc.horizon=60", "output.figures=false"]
 FOLDER_FILES = {"config.yaml", "overrides.yaml", "manifest.json", "outcomes.parquet", "summary.csv"}

@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.paths import REPO_ROOT
-from sim.sweeps import Sweep, gather_multirun, run_sweep
+from sim.app.multirun import gather_multirun
+from sim.core.paths import REPO_ROOT
+from sim.sweeps.runner import Sweep, run_sweep
 
 TESTS = Path(__file__).resolve().parents[1]
 GRID = {
@@ -27,7 +28,7 @@ GRID = {
 MC = {"replications": 300, "horizon": 365, "seed": 7}
 SCRIPT = """
 import json, sys
-from sim.sweeps import Sweep, run_sweep
+from sim.sweeps.runner import Sweep, run_sweep
 spec, mc = json.loads(sys.argv[2]), json.loads(sys.argv[3])
 result = run_sweep(Sweep.from_config(spec), "pak_afg_2026", sys.argv[1], **mc)
 print(result.summary())

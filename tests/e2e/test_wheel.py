@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.paths import REPO_ROOT
+from sim.core.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -123,7 +123,7 @@ def test_the_replayed_history_experiment_reads_the_seed_timeline_from_the_wheel(
 def test_every_built_in_experiment_composes_from_the_wheel_s_data(installed, outside):
     names = sorted(p.stem for p in (REPO_ROOT / "experiments").glob("*.yaml"))
     code = (
-        "import sim, sim.paths as p\n"
+        "import sim, sim.core.paths as p\n"
         "print(sim.__file__, p.CONFIG_DIR, p.EXPERIMENTS_DIR, p.SEEDS_DIR)\n"
         f"for name in {names!r}:\n"
         "    print(sim.load_experiment(name, overrides=['mc.replications=10']).name)\n"

@@ -3,7 +3,7 @@
 An interval that claims 95 % must contain the true value in 95 % of independent runs. Each test
 repeats an estimate over `RUNS` independent runs (blocks of one long run, fresh seeds, or NumPy
 draws) and counts how often its interval holds the exact answer: a probability of the
-constant-probability configuration from the exact Markov chain (``sim.validation``), or for
+constant-probability configuration from the exact Markov chain (``sim.validation.exact``), or for
 paired differences the difference of cell probabilities chosen here. The observed coverage is
 itself a binomial share, so it must reach ``level - 3 * sqrt(level (1 - level) / runs)``;
 :func:`test_the_floor_tells_90_from_95` checks that with these run counts a 90 % interval
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.stats import binomial_interval, paired_score_interval, survival
-from sim.validation import exact_escalation
+from sim.analysis.stats import binomial_interval, paired_score_interval, survival
+from sim.validation.exact import exact_escalation
 
 LEVEL = 0.95
 K = 3  # standard errors of the coverage below the nominal level

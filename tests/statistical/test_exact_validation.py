@@ -12,7 +12,7 @@ import pytest
 from scenario_edits import edited
 
 import sim
-from sim.validation import (
+from sim.validation.exact import (
     absorption_probability,
     exact_escalation,
     gamblers_ruin,
@@ -21,7 +21,7 @@ from sim.validation import (
 
 R = 20_000
 HORIZON = 90
-# Both ways of advancing the day face the exact chain (the compiled day: sim.compiled).
+# Both ways of advancing the day face the exact chain (the compiled day: sim.engine.compiled).
 ENGINES = ("numpy", "compiled")
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.paths import EXPERIMENTS_DIR
+from sim.core.paths import EXPERIMENTS_DIR
 
 HASH_FILE = Path(__file__).with_name("outcome_hashes.json")
 # Small enough for the whole file to run in well under a minute, large enough that every rung,
@@ -65,7 +65,7 @@ def outcome_table(name: str, root: Path) -> pd.DataFrame:
     exp = sim.load_experiment(name, overrides=[*SMALL, f"output.root={root}"])
     if exp.config.get("sweep") is None:
         return exp.simulate(progress=False).outcomes
-    from sim.sweeps import run_sweep_from_config
+    from sim.sweeps.runner import run_sweep_from_config
 
     overrides = [*SWEEP_SMALL, f"output.root={root}"]
     if exp.config.sweep.get("design") == "saltelli":

@@ -1,4 +1,6 @@
-"""The vectorised engine agrees in distribution with the plain Mesa reference (sim.reference).
+"""The vectorised engine agrees in distribution with the plain Mesa reference.
+
+The reference is sim.validation.reference.
 
 The two share the scenario and nothing else: the reference runs one Mesa model per replication
 with Python's own random numbers, through ``mesa.batch_run``. They agree in distribution, not in
@@ -13,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.montecarlo import simulate
-from sim.reference import run_reference
+from sim.runs.montecarlo import simulate
+from sim.validation.reference import run_reference
 
 HORIZON = 60  # days: the reference costs about 3 ms per replication at this horizon
 N_REFERENCE = 6000

@@ -8,8 +8,8 @@ import pytest
 from scenario_edits import edited
 
 import sim
-from sim.compiled import AUTO_MIN_REPLICATION_DAYS, choose_engine, unsupported
-from sim.model import EscalationModel
+from sim.engine.compiled import AUTO_MIN_REPLICATION_DAYS, choose_engine, unsupported
+from sim.engine.model import EscalationModel
 
 USER_RULE = {"_target_": "user_rules.AlwaysAt", "rung": 2}
 
@@ -28,7 +28,7 @@ def test_a_user_rule_runs_on_numpy_with_a_note(seed_scenario, caplog):
     assert "user_rules.AlwaysAt" in unsupported(scenario)
     path, note = choose_engine("auto", scenario, 10**9, recording=False)
     assert path == "numpy" and "user_rules.AlwaysAt" in note and "\n" not in note
-    with caplog.at_level(logging.INFO, logger="sim.montecarlo"):
+    with caplog.at_level(logging.INFO, logger="sim.runs.montecarlo"):
         run = sim.simulate(scenario, replications=50, horizon=5, seed=1, record_events=False)
     assert run.info["engine"] == "numpy" and run.info["engine_note"] == note
     assert note in caplog.text

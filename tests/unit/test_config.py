@@ -8,13 +8,15 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
 import sim
-from sim import config as cfgmod
-from sim.errors import ConfigError
-from sim.experiment import compare_exact, load_experiment, run_experiment
-from sim.montecarlo import SimulationResult
-from sim.paths import CONFIG_DIR, EXPERIMENTS_DIR
+from sim.app import config as hydra_config
+from sim.app.experiment import load_experiment, run_experiment
+from sim.core.errors import ConfigError
+from sim.core.paths import CONFIG_DIR, EXPERIMENTS_DIR
 from sim.rules import ceasefire, retaliation
-from sim.scenario import Scenario
+from sim.runs import settings as cfgmod
+from sim.runs.experiment import compare_exact
+from sim.runs.montecarlo import SimulationResult
+from sim.scenario.schema import Scenario
 
 SMALL = ["mc.replications=200", "mc.horizon=60", "output.figures=false"]
 
@@ -23,7 +25,7 @@ SMALL = ["mc.replications=200", "mc.horizon=60", "output.figures=false"]
 
 
 def test_schemas_sit_under_schema_and_every_rule_has_its_option():
-    cfgmod.register_configs()
+    hydra_config.register_configs()
     repo = ConfigStore.instance().repo
     assert set(repo["schema"]) >= {"config.yaml", "mc.yaml", "executor.yaml", "output.yaml"}
     for kind, registry in cfgmod.RULE_GROUPS.items():
@@ -271,7 +273,7 @@ def test_compare_exact_agrees_on_the_markov_scenario_and_flags_a_wrong_answer():
 
 def test_config_error_passes_a_config_error_through():
     err = ConfigError("mc.seed", "must be >= 0")
-    assert cfgmod.config_error(err) is err
+    assert hydra_config.config_error(err) is err
 
 
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS_DIR.glob("*.yaml")), ids=lambda p: p.stem)
@@ -279,13 +281,13 @@ def test_every_experiment_composes_and_passes_its_checks(path):
     exp = load_experiment(path.stem)
     assert exp.name == path.stem and exp.question
     if exp.config.get("sweep") is not None:
-        from sim.sweeps import Sweep
+        from sim.sweeps.runner import Sweep
 
         assert Sweep.from_config(exp.config.sweep).parameters
 
 
 def test_list_is_answered_before_hydra_reads_the_arguments(capsys):
-    from sim.cli import main
+    from sim.app.cli import main
 
     main(["list"])
     out = capsys.readouterr().out

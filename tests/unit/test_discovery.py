@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.discovery import prim
+from sim.analysis.discovery import prim
 
 
 @pytest.fixture(scope="module")

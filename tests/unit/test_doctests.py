@@ -31,7 +31,9 @@ WITH_EXAMPLES = sorted(
 
 def test_the_examples_are_found():
     assert len(WITH_EXAMPLES) >= 10
-    assert {"sim.stats", "sim.scenario", "sim.montecarlo"} <= set(WITH_EXAMPLES)
+    assert {"sim.analysis.stats", "sim.scenario.loading", "sim.runs.montecarlo"} <= set(
+        WITH_EXAMPLES
+    )
 
 
 @pytest.mark.parametrize("name", WITH_EXAMPLES)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.timeline import (
+from sim.history.timeline import (
     ARMED_RUNG,
     EPISODE_COLUMNS,
     MAX_RUNG,

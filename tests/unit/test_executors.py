@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.executors import ChunkError, SerialExecutor, open_executor
-from sim.montecarlo import simulate
+from sim.runs.executors import ChunkError, SerialExecutor, open_executor
+from sim.runs.montecarlo import simulate
 
 RUN = {"replications": 230, "horizon": 40, "seed": 11, "chunk_size": 50}
 

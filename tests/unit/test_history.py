@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import sim
-from sim.history import (
+from sim.history.replayer import (
     BASIS,
     plot_replay,
     project,
@@ -15,7 +15,7 @@ from sim.history import (
     run_projection,
     write_start_values,
 )
-from sim.timeline import EVENT_COLUMNS, load_events
+from sim.history.timeline import EVENT_COLUMNS, load_events
 
 # A tiny crisis whose every rate is set here, so the test can compute the replay by hand.
 PER_DEATH, HALF_LIFE = 0.02, 14.0
@@ -201,7 +201,7 @@ def test_seed_scenario_starts_from_the_replayed_state(seed_scenario):
 
 
 def test_write_start_values_keeps_other_lines(tmp_path, seed_scenario):
-    from sim.scenario import scenario_path
+    from sim.scenario.loading import scenario_path
 
     original = scenario_path("pak_afg_2026").read_text()
     copy = tmp_path / "copy.yaml"
@@ -259,7 +259,7 @@ def test_replay_refuses_bad_input(tiny):
 
 
 def test_main_prints_state_and_projection_and_saves_the_plot(tmp_path, capsys):
-    from sim.history import main
+    from sim.history.replayer import main
 
     figure = tmp_path / "replay.png"
     main(["--replications", "200", "--figure", str(figure)])

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import sim
-from sim.paths import CONFIG_DIR, REPO_ROOT, SEEDS_DIR
-from sim.rules.inputs import MAX_RUNG
-from sim.scenario import scenario_from_dict
-from sim.timeline import EVENT_COLUMNS, KILLED_GROUPS, KINDS, load_episodes
+from sim.core.ladder import MAX_RUNG
+from sim.core.paths import CONFIG_DIR, REPO_ROOT, SEEDS_DIR
+from sim.history.timeline import EVENT_COLUMNS, KILLED_GROUPS, KINDS, load_episodes
+from sim.scenario.loading import scenario_from_dict
 
 EVENTS = SEEDS_DIR / "ind_pak_2019_events.csv"
 EPISODES = SEEDS_DIR / "ind_pak_2019_episodes.csv"

@@ -4,8 +4,8 @@ import pytest
 from scenario_edits import edited
 
 import sim
-from sim.model import EscalationModel
-from sim.scenario import scenario_from_dict
+from sim.engine.model import EscalationModel
+from sim.scenario.loading import scenario_from_dict
 
 
 def test_same_seed_same_bits_different_seed_different_outcomes(seed_scenario):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import stats
-from sim.montecarlo import (
+from sim.analysis import stats
+from sim.runs.montecarlo import (
     DEFAULT_CHUNK_SIZE,
     SimulationResult,
     StoppingRule,
@@ -116,13 +116,13 @@ def test_out_dir_streams_the_same_tables(seed_scenario, tmp_path):
     assert disk.outcomes.attrs == memory.outcomes.attrs
     pd.testing.assert_frame_equal(disk.events, memory.events, check_exact=True)
     pd.testing.assert_frame_equal(
-        sim.store.read_parquet(tmp_path / "events.parquet"), memory.events, check_exact=True
+        sim.storage.store.read_parquet(tmp_path / "events.parquet"), memory.events, check_exact=True
     )
 
 
 def test_out_dir_refuses_chunks_of_another_run(seed_scenario, tmp_path):
     simulate(seed_scenario, **RUN, out_dir=tmp_path)
-    sim.store.ChunkWriter(tmp_path / "outcomes").write(0, pd.DataFrame({"x": [1]}))
+    sim.storage.store.ChunkWriter(tmp_path / "outcomes").write(0, pd.DataFrame({"x": [1]}))
     with pytest.raises(FileExistsError, match="already holds chunk files"):
         simulate(seed_scenario, **RUN, out_dir=tmp_path)
 

@@ -11,7 +11,7 @@ import datetime
 import pytest
 
 import sim
-from sim.paths import SEEDS_DIR
+from sim.core.paths import SEEDS_DIR
 
 # Date columns of each seed file of the Pakistan-Afghanistan scenario.
 DATED = {

@@ -10,8 +10,8 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 import sim
-from sim import plots
-from sim.stats import paired_difference
+from sim.analysis.stats import paired_difference
+from sim.plots import figures as plots
 
 KINDS_SHOWN = {"strike", "clash", "ceasefire_made", "ceasefire_ended"}
 
@@ -373,7 +373,7 @@ def test_sensitivity_bars_are_the_indices():
 
 
 def test_sensitivity_bars_take_interval_limits():
-    # The shape of sim.sensitivity.SobolResult.indices: limits rather than half-widths.
+    # The shape of sim.analysis.sensitivity.SobolResult.indices: limits rather than half-widths.
     indices = pd.DataFrame(
         {
             "S1": [0.5, 0.1],

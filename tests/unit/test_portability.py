@@ -41,7 +41,7 @@ def test_the_package_and_its_sweeps_import_without_fcntl():
         "import sys, warnings\n"
         "sys.modules['fcntl'] = None\n"
         "warnings.filterwarnings('ignore', 'only soft file lock')\n"
-        "import sim, sim.sweeps, sim.cli\n"
+        "import sim, sim.sweeps, sim.app.cli\n"
         "print(len(sim.__all__))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.errors import ConfigError
+from sim.core.errors import ConfigError
 from sim.rules import CEASEFIRE_RULES, RETALIATION_RULES, build_rule, rule_name
 from sim.rules import ceasefire as cf
 from sim.rules import retaliation as ret

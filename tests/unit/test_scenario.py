@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.errors import ConfigError
-from sim.paths import CONFIG_DIR
-from sim.scenario import scenario_from_dict
+from sim.core.errors import ConfigError
+from sim.core.paths import CONFIG_DIR
+from sim.scenario.loading import scenario_from_dict
 
 
 def base(seed_scenario):

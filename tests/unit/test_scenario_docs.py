@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 import sim
-from sim.paths import REPO_ROOT
-from sim.scenario import Inflicted, MediatorSpec, MilitantSpec, Scenario, StateSpec
+from sim.core.paths import REPO_ROOT
+from sim.scenario.schema import Inflicted, MediatorSpec, MilitantSpec, Scenario, StateSpec
 
 GUIDE = REPO_ROOT / "docs" / "scenarios.md"
 

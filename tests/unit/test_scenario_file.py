@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 import sim
-from sim.paths import CONFIG_DIR
+from sim.core.paths import CONFIG_DIR
 
 
 @pytest.fixture

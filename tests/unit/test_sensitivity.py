@@ -6,8 +6,8 @@ import pytest
 from numpy.testing import assert_allclose
 from SALib.test_functions import Ishigami
 
-from sim import sensitivity
-from sim.sweeps import Sweep, run_sweep
+from sim.analysis import sensitivity
+from sim.sweeps.runner import Sweep, run_sweep
 
 ISHIGAMI = {f"x{i}": {"path": f"x.x{i}", "low": -np.pi, "high": np.pi} for i in (1, 2, 3)}
 

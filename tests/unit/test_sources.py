@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.paths import CONFIG_DIR, REPO_ROOT
+from sim.core.paths import CONFIG_DIR, REPO_ROOT
 
 CITING = ["configs", "seeds", "docs", "experiments", "README.md"]
 OUTSIDE = re.compile(r"FACTS\.md|\bFACTS\b|\.\./shared|/work/")

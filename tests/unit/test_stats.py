@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.stats import (
+from sim.analysis.stats import (
     RUNG_NAMES,
     Estimate,
     binomial_interval,

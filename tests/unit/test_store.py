@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 from PIL import Image
 
-from sim import store
-from sim.store import (
+from sim.storage import store
+from sim.storage.store import (
     ChunkWriter,
     ResultsFolder,
     atomic_write,
@@ -149,7 +149,7 @@ KILLED_WRITER = """
 import sys, time
 from pathlib import Path
 import numpy as np, pyarrow as pa, pyarrow.parquet as pq
-from sim.store import atomic_write
+from sim.storage.store import atomic_write
 
 folder = Path(sys.argv[1])
 table = pa.table({"x": np.arange(2_000_000, dtype="int64")})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.streams import BLOCK, ReplicationStreams, stream
+from sim.core.streams import BLOCK, ReplicationStreams, stream
 
 
 def _days(first: int, size: int, days: int = 3, rows: int = 2) -> np.ndarray:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from sim.sweeps import Sweep, run_sweep
+from sim.sweeps.runner import Sweep, run_sweep
 
 HOLD = """
 import sys

@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import stats, store
-from sim.errors import ConfigError
-from sim.sweeps import (
+from sim.analysis import stats
+from sim.app.multirun import gather_multirun
+from sim.core.errors import ConfigError
+from sim.storage import store
+from sim.sweeps.runner import (
     Parameter,
     Sweep,
     SweepChangedError,
-    gather_multirun,
     load_sweep,
     outcome_columns,
     point_scenario,
@@ -381,8 +382,8 @@ def test_gather_multirun_builds_the_same_table_from_job_folders(tmp_path, seed_s
 def test_the_shipped_multirun_launchers_compose(launcher, target, settings):
     from hydra import compose, initialize_config_dir
 
-    from sim.config import register_configs
-    from sim.paths import CONFIG_DIR
+    from sim.app.config import register_configs
+    from sim.core.paths import CONFIG_DIR
 
     register_configs()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.timeline import (
+from sim.history.timeline import (
     ACTORS,
     AS_OF,
     EVENT_COLUMNS,

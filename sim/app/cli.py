@@ -1,0 +1,348 @@
+"""The command line: ``python -m sim [experiment=NAME] [key=value ...]``.
+
+``python -m sim --list`` (or ``list``) lists experiments, scenarios, rules and the other config
+groups with one line each; it is answered here, before Hydra reads the arguments. Everything else
+goes to Hydra (``--cfg job`` prints the composed config, ``--help`` the usage, ``-m`` sweeps).
+
+A user's mistake (a misspelt key or option, a wrong type, a value out of range, an unimportable
+``_target_``) ends the run with one line ``error: <key path>: <message>`` on stderr and exit
+code 2, without a traceback (set ``HYDRA_FULL_ERROR=1`` to see one). A validation run whose Monte
+Carlo disagrees with the exact values exits with 1. SIGTERM and Ctrl-C stop a run cleanly: files
+are written atomically, so the results folder keeps only complete files.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import hydra
+import pandas as pd
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from sim.app.config import config_error, is_config_failure, register_configs
+from sim.app.experiment import run_experiment
+from sim.core import paths
+from sim.runs.experiment import ExperimentResult, experiment_from_config
+from sim.runs.settings import CUSTOM_RULE, RULE_GROUPS
+
+LIST_FLAGS = ("--list", "list")
+EXIT_CONFIG = 2
+EXIT_VALIDATION = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+_FULL_ERROR = False
+
+
+class ValidationFailed(Exception):
+    """A validation run found the Monte Carlo and the exact values apart."""
+
+
+@hydra.main(version_base="1.3", config_path=str(paths.CONFIG_DIR), config_name="config")
+def run(cfg: DictConfig) -> None:
+    """Run the composed experiment (or sweep) in Hydra's run directory; print its summary."""
+    with _reported_errors():
+        hc = HydraConfig.get()
+        folder = Path(hc.runtime.output_dir)
+        overrides = list(hc.overrides.task)
+        command = [sys.executable, "-m", "sim", *sys.argv[1:]]
+        try:
+            if cfg.get("sweep") is not None:
+                _run_sweep(cfg, folder, overrides, command)
+                return
+            experiment = experiment_from_config(cfg, overrides=overrides)
+        except BaseException:
+            # Hydra made the folder before the checks ran: leave no empty folder behind.
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+            raise
+        result = run_experiment(experiment, folder=folder, command=command)
+        if not experiment.output.quiet:
+            print_result(result)
+        print(f"results: {result.folder}")
+        _check_validation(result)
+
+
+def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: list[str]) -> None:
+    from sim.sweeps.runner import run_sweep_from_config
+
+    result = run_sweep_from_config(cfg, results=folder, overrides=overrides, command=command)
+    if not cfg.output.quiet:
+        print(result.summary())
+    print(f"results: {folder}")
+    if result.exit_code:
+        _fail(
+            f"{len(result.failures)} sweep point(s) failed (listed above); run the same "
+            "command again to retry them",
+            result.exit_code,
+        )
+
+
+def _check_validation(result: ExperimentResult) -> None:
+    if result.passed:
+        return
+    bad = result.validation[~result.validation["agrees"]]
+    worst = bad.loc[bad["z"].abs().idxmax()]
+    raise ValidationFailed(
+        f"{len(bad)} of {len(result.validation)} probabilities disagree with the exact values "
+        f"beyond {result.experiment.validation.tolerance_se} s.e. (worst: rung {worst.rung} "
+        f"within {worst.within_days} days, {worst.z:+.1f} s.e.); see {result.folder}/validation.csv"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``python -m sim``: list, or hand the arguments to Hydra.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default ``sys.argv[1:]``).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in LIST_FLAGS for a in args):
+        print(listing())
+        return
+    sys.argv = [sys.argv[0], *args]
+    register_configs()
+    global _FULL_ERROR
+    _FULL_ERROR = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises instead of printing; we report
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with _reported_errors():
+            run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if not _FULL_ERROR:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+@contextmanager
+def _reported_errors() -> Iterator[None]:
+    """Turn a user's mistake into ``error: <message>`` and an exit code, without a traceback.
+
+    Inside the job as well as around Hydra: an exception leaving the job would make Hydra print
+    its overrides first. Other exceptions (bugs) keep their traceback.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        _fail("interrupted; the results folder keeps only complete files", EXIT_INTERRUPTED)
+    except _Terminated:
+        _fail("terminated; the results folder keeps only complete files", EXIT_TERMINATED)
+    except BrokenPipeError:
+        # The reader went away (`python -m sim | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
+    except ValidationFailed as exc:
+        _fail(str(exc), EXIT_VALIDATION)
+    except Exception as exc:
+        if _FULL_ERROR or not is_config_failure(exc):
+            raise
+        _fail(str(config_error(exc)), EXIT_CONFIG)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that atomic writes remove their temp files."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+def print_result(result: ExperimentResult) -> None:
+    """Print the summary table (and the validation table) of a finished run."""
+    exp = result.experiment
+    print(f"{exp.name}: {exp.question}" if exp.question else exp.name)
+    print(
+        format_summary(
+            result.summary, result.result.replications, exp.mc.seed, exp.scenario.start_rung
+        )
+    )
+    stop = result.result.info.get("stop")
+    if stop:
+        print(
+            f"adaptive stopping: {stop['reached']} reached after {stop['replications']:,} of "
+            f"{exp.mc.replications:,} replications (P(rung >= {stop['rung']}) to "
+            f"+-{stop['achieved_half_width']:.4f}, target +-{stop['half_width']})"
+        )
+    if result.validation is not None:
+        print()
+        print(format_validation(result.validation, exp.validation.tolerance_se))
+
+
+def format_summary(summary: pd.DataFrame, replications: int, seed: int, start_rung: int = 0) -> str:
+    """P(max rung >= k within t days) as a rung-by-horizon text table with 95 % intervals.
+
+    Rungs at or below `start_rung` (reached on day 0, probability 1) are left out of the
+    printed table, with a note; ``summary.csv`` keeps them.
+    """
+    horizons = list(dict.fromkeys(summary["within_days"]))
+    head = [
+        f"P(max rung >= k within t days) [95% interval]; {replications:,} replications, "
+        f"seed {seed}",
+        "",
+    ]
+    rows = [["rung k", *(f"t = {t:g} days" for t in horizons)]]
+    for (rung, name), group in summary.groupby(["rung", "rung_name"], sort=False):
+        if rung <= start_rung:
+            continue
+        cells = {
+            row.within_days: f"{row.probability:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+            for row in group.itertuples()
+        }
+        rows.append([f"{rung} {name}", *(cells.get(t, "") for t in horizons)])
+    below = sorted(int(k) for k in summary["rung"].unique() if k <= start_rung)
+    note = (
+        [
+            f"(rungs {', '.join(map(str, below))}: reached on day 0, the scenario starts at rung "
+            f"{start_rung})"
+        ]
+        if below
+        else []
+    )
+    return "\n".join(head + _columns(rows) + note)
+
+
+def format_validation(table: pd.DataFrame, tolerance_se: float) -> str:
+    """Monte Carlo beside the exact values, with the difference in standard errors."""
+    header = ["rung k", "t days", "monte carlo", "exact", "difference", "s.e.", "z", "check"]
+    rows = [header]
+    for row in table.itertuples():
+        rows.append(
+            [
+                str(row.rung),
+                f"{row.within_days:g}",
+                f"{row.monte_carlo:.4f}",
+                f"{row.exact:.4f}",
+                f"{row.difference:+.4f}",
+                f"{row.se:.4f}",
+                f"{row.z:+.2f}",
+                "ok" if row.agrees else f"DISAGREES (> {tolerance_se:g})",
+            ]
+        )
+    verdict = "all agree" if table["agrees"].all() else f"{int((~table['agrees']).sum())} disagree"
+    return "\n".join(
+        [
+            f"Monte Carlo vs exact Markov chain: {verdict} within {tolerance_se:g} s.e.",
+            "",
+            *_columns(rows),
+        ]
+    )
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]
+    return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
+
+
+# --- listing ----------------------------------------------------------------------------------
+
+
+def listing() -> str:
+    """Every option of every config group, with one line of description each."""
+    configs = paths.CONFIG_DIR
+    sections = [
+        (
+            "Experiments",
+            "experiment=NAME",
+            paths.EXPERIMENTS_DIR,
+            _experiments(paths.EXPERIMENTS_DIR),
+            "default: seed_baseline",
+        ),
+        (
+            "Scenarios",
+            "scenario=NAME, or scenario=PATH.yaml for a file of your own",
+            configs / "scenario",
+            _scenarios(configs / "scenario"),
+            "default: pak_afg_2026",
+        ),
+        (
+            "Retaliation rules",
+            "retaliation=NAME retaliation.state=STATE|all",
+            configs / "retaliation",
+            _rules("retaliation"),
+            "default: none chosen, each state keeps the scenario's rule",
+        ),
+        (
+            "Ceasefire rules",
+            "ceasefire=NAME",
+            configs / "ceasefire",
+            _rules("ceasefire"),
+            "default: none chosen, the scenario's rule",
+        ),
+    ]
+    for group, title in (
+        ("mc", "Monte Carlo settings"),
+        ("executor", "Executors"),
+        ("output", "Output"),
+    ):
+        folder = configs / group
+        options = {p.stem: _first_comment(p) for p in sorted(folder.glob("*.yaml"))}
+        sections.append((title, f"{group}=NAME", folder, options, ""))
+    lines = []
+    for title, usage, folder, options, default in sections:
+        note = f"; {default}" if default else ""
+        lines.append(f"{title} ({usage}{note}) in {folder}:")
+        width = max((len(k) for k in options), default=0)
+        lines += [f"  {name:<{width}}  {text}".rstrip() for name, text in options.items()]
+        lines.append("")
+    lines.append(
+        "Run: python -m sim experiment=NAME key=value ...; show the composed config "
+        "without running: add --cfg job."
+    )
+    return "\n".join(lines)
+
+
+def _first_comment(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.lstrip("#").strip()
+        if line.startswith("#") and text and not text.startswith("@package"):
+            return text
+    return ""
+
+
+def _experiments(folder: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(folder.glob("*.yaml")):
+        text = _first_comment(path)
+        question = text.removeprefix("Question:").split(" Run:")[0].strip()
+        out[path.stem] = question[:1].upper() + question[1:]
+    return out
+
+
+def _scenarios(folder: Path) -> dict[str, str]:
+    import yaml
+
+    out = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        out[path.stem] = str(data.get("description") or _first_comment(path))
+    return out
+
+
+def _rules(kind: str) -> dict[str, str]:
+    out = {}
+    for name, cls in sorted(RULE_GROUPS[kind].items()):
+        doc = inspect.getdoc(cls) or ""
+        out[name] = doc.splitlines()[0] if doc else cls.__name__
+    out[CUSTOM_RULE] = f"your own class: {kind}._target_=mypkg.rules.MyRule"
+    return out

@@ -1,0 +1,176 @@
+"""Compose a named experiment with Hydra and run it into a results folder.
+
+Examples
+--------
+>>> import sim
+>>> exp = sim.load_experiment("restraint", overrides=["mc.replications=200"])
+>>> exp.scenario.name, exp.mc.replications, exp.executor.name  # what the engine takes
+('pak_afg_2026', 200, 'serial')
+>>> res = sim.run_experiment(exp)  # writes outputs/restraint/<date>_<time>/
+>>> res.folder.parent.as_posix(), list(res.summary.columns[:2])
+('outputs/restraint', ['rung', 'rung_name'])
+>>> sim.load_results(res.folder).outcomes.shape[0]  # also config, manifest, summary, figures
+200
+"""
+
+from __future__ import annotations
+
+import logging
+
+__all__ = ["load_experiment", "run_experiment"]
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from sim.analysis import stats
+from sim.app.config import config_error, register_configs
+from sim.core.paths import CONFIG_DIR
+from sim.runs.experiment import (
+    VALIDATION_FILE,
+    Experiment,
+    ExperimentResult,
+    compare_exact,
+    experiment_from_config,
+)
+from sim.runs.settings import (
+    EXPERIMENT_GROUP,
+    MonteCarloConfig,
+)
+from sim.storage import store
+
+_log = logging.getLogger(__name__)
+
+
+def load_experiment(name: str | None = None, overrides: Sequence[str] = ()) -> Experiment:
+    """Compose a named experiment with Hydra's compose API and check it, as the CLI would.
+
+    Parameters
+    ----------
+    name : str, optional
+        A file of ``experiments/`` without ``.yaml``; None takes the default (seed_baseline).
+    overrides : sequence of str
+        Hydra overrides, as on the command line: ``["mc.replications=2000",
+        "retaliation=threshold", "retaliation.state=pakistan"]``.
+
+    Returns
+    -------
+    Experiment
+
+    Raises
+    ------
+    ConfigError
+        One message naming the key path (and the fix, where there is one).
+
+    Examples
+    --------
+    >>> import sim
+    >>> exp = sim.load_experiment("seed_baseline", overrides=["mc.replications=500"])
+    >>> exp.mc.replications, sorted(exp.scenario.states)
+    (500, ['afghanistan', 'pakistan'])
+    """
+    from hydra import compose, initialize_config_dir
+
+    register_configs()
+    overrides = [str(o) for o in overrides]
+    given = overrides if name is None else [f"{EXPERIMENT_GROUP}={name}", *overrides]
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="sim"):
+            cfg = compose(config_name="config", overrides=given)
+    except Exception as exc:  # Hydra and OmegaConf errors become one ConfigError
+        raise config_error(exc) from None
+    return experiment_from_config(cfg, overrides=given)
+
+
+def run_experiment(
+    experiment: Experiment | DictConfig,
+    folder: str | Path | None = None,
+    command: Sequence[str] | None = None,
+    progress: bool | None = None,
+) -> ExperimentResult:
+    """Run an experiment and write its results folder.
+
+    Parameters
+    ----------
+    experiment : Experiment or DictConfig
+        From :func:`load_experiment`, or a config (checked here): a composed one, or the
+        ``config.yaml`` of a results folder (``sim.load_results(path).config``) to run it again.
+    folder : str or Path, optional
+        The results folder (the CLI passes Hydra's run directory). By default a new folder
+        ``<output.root>/<name>/<YYYY-MM-DD_HH-MM-SS>``; a folder that already holds a run is
+        never overwritten: a suffix ``-1``, ``-2``, ... is added.
+    command : sequence of str, optional
+        The command to record in the manifest (default ``sys.argv``).
+    progress : bool, optional
+        Progress bar; None follows ``output`` (see :meth:`Experiment.simulate`).
+
+    Returns
+    -------
+    ExperimentResult
+    """
+    if isinstance(experiment, DictConfig):
+        experiment = experiment_from_config(experiment)
+    results = _results_folder(experiment, folder)
+    mc = experiment.mc
+    results.write_config(experiment.config)
+    results.write_overrides(list(experiment.overrides))
+    record = store.manifest(
+        mc.seed,
+        command=command,
+        extra={
+            "experiment": experiment.name,
+            "replications": mc.replications,
+            "horizon": mc.horizon,
+            "chunk_size": mc.chunk_size,
+            "engine": mc.engine,
+            "executor": experiment.executor.name,
+        },
+    )
+    results.write_manifest(record)
+    # Chunks stream to outcomes/ and are compacted into outcomes.parquet, both atomically.
+    result = experiment.simulate(progress=progress, out_dir=results.path)
+    horizons = _summary_horizons(mc)
+    summary = stats.summary_table(result.outcomes, horizons=horizons, rungs=tuple(mc.rungs))
+    results.write_summary(summary)
+    validation = None
+    if experiment.validation.exact:
+        validation = compare_exact(
+            result, horizons, tuple(mc.rungs), experiment.validation.tolerance_se
+        )
+        store.write_csv(validation, results.path / VALIDATION_FILE)
+    extra: dict[str, Any] = {"run": result.info}
+    if experiment.output.figures:
+        from sim.plots.figures import save_figures  # matplotlib only when figures are asked for
+
+        try:
+            save_figures(result, results.path / store.FIGURES_DIR)
+        except Exception as exc:  # a failed figure must not cost the run its results
+            extra["figures_error"] = f"{type(exc).__name__}: {exc}"
+            _log.warning("figures not saved (%s); the results are complete", exc)
+    results.write_manifest({**store.finish_manifest(record), **extra})
+    return ExperimentResult(
+        folder=results.path,
+        experiment=experiment,
+        result=result,
+        summary=summary,
+        validation=validation,
+    )
+
+
+def _results_folder(experiment: Experiment, folder: str | Path | None) -> store.ResultsFolder:
+    if folder is None:
+        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        return store.ResultsFolder.create(experiment.output.root, f"{experiment.name}/{stamp}")
+    path = Path(folder)
+    if (path / store.MANIFEST_FILE).exists():
+        return store.ResultsFolder.create(path.parent, path.name)
+    path.mkdir(parents=True, exist_ok=True)
+    return store.ResultsFolder(path)
+
+
+def _summary_horizons(mc: MonteCarloConfig) -> tuple[int, ...]:
+    """Return the summary days: those of ``mc.horizons`` the run covers, else the horizon."""
+    return tuple(t for t in mc.horizons if t <= mc.horizon) or (mc.horizon,)

@@ -1,0 +1,418 @@
+"""The compiled day: the engine's day as one numba loop over replications.
+
+:class:`~sim.engine.model.EscalationModel` advances R replications with NumPy, phase by phase, each
+phase a pass over arrays of shape (R,). This module runs the same day for the same model as one
+loop over replications that performs the whole day for replication ``r`` before moving to
+``r + 1`` (numba ``@njit(cache=True)``, compiled once per machine and cached in
+``__pycache__``). Nothing else differs: the model is built, seeded and started as usual, every
+actor draws the same uniforms from the same streams, in the same layout, and the outcome table is
+the model's own. Only the built-in rules are compiled: :func:`unsupported` names what keeps a
+scenario on the NumPy path (a user's own rule, event or trajectory recording).
+
+How the two paths stay one day. What can be shared is shared: the compiled path builds the same
+:class:`~.model.EscalationModel` (scenario checks, start values, streams), reads every derived
+constant from the model's own agents (decay factors, casualty means, Lomax thresholds, shares),
+draws the day's uniforms through the agents' own streams in the agents' layout, computes the
+chance of no attack with the same NumPy expression as :meth:`~.agents.MilitantGroup.attack`,
+and returns the model's own outcome table. The per-replication arithmetic of each phase in
+:mod:`~.kernel` follows :meth:`~.model.EscalationModel.step` operation for operation (same
+floating-point operations, same order), so both paths give the same outcomes except where a
+library ``log1p`` or ``pow`` rounds differently in the last bit. ``tests/statistical/
+test_compiled.py`` holds them to it: every built-in rule run on both paths must give identical
+replications (at least 99 % of rows; identical ladder columns for the constant-probability
+scenarios), the exact-chain validation runs on both, and every outcome column is compared in
+distribution at 10^5 replications. A change to a phase of the day is made in both places, and
+those tests fail until it is.
+
+The numba kernel is :mod:`~.kernel`, imported only when a compiled run starts: choosing a path
+(:func:`choose_engine`) does not import numba.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.engine.agents import MEDIATOR_DRAWS, STATE_DRAWS
+from sim.engine.model import ENGINES
+from sim.rules import ceasefire as cf
+from sim.rules import retaliation as rt
+
+if TYPE_CHECKING:
+    from sim.engine.model import EscalationModel
+    from sim.scenario.schema import Scenario
+
+# Retaliation rules: code and parameters in the order the kernel reads them.
+_RETALIATION: dict[type, tuple[int, tuple[str, ...]]] = {
+    rt.NoRetaliation: (0, ()),
+    rt.TitForTat: (1, ("p_act",)),
+    rt.Graduated: (2, ("p_act",)),
+    rt.Proportional: (3, ("p_act", "deaths_per_rung", "max_rung")),
+    rt.Threshold: (4, ("p_act", "level", "step")),
+    rt.Logistic: (
+        5,
+        (
+            "intercept",
+            "pressure_weight",
+            "grievance_weight",
+            "resolve_weight",
+            "restraint_weight",
+            "weariness_weight",
+            "step",
+        ),
+    ),
+    rt.ConstantProbability: (6, ("p_escalate",)),
+}
+_CEASEFIRE: dict[type, tuple[int, tuple[str, ...]]] = {
+    cf.NoCeasefire: (0, ()),
+    cf.Mediated: (
+        1,
+        ("intercept", "leverage_weight", "trust_weight", "cost_weight", "break_per_violation"),
+    ),
+    cf.GrimTrigger: (2, ("p_agree",)),
+    cf.Forgiving: (3, ("p_agree", "tolerance", "window")),
+    cf.FixedDuration: (4, ("p_agree", "duration", "p_renew")),
+    cf.ConstantProbability: (5, ("p_agree", "p_break")),
+}
+_MAX_PARAMS = 8
+
+
+def unsupported(scenario: Scenario) -> str | None:
+    """Why `scenario` cannot run on the compiled path, or None if it can.
+
+    Only the built-in rules are compiled (by exact type: a subclass may change `decide`).
+    """
+    for sid, spec in scenario.states.items():
+        if type(spec.retaliation) not in _RETALIATION:
+            cls = type(spec.retaliation)
+            return f"retaliation rule {cls.__module__}.{cls.__qualname__} of state '{sid}'"
+    if type(scenario.ceasefire) not in _CEASEFIRE:
+        cls = type(scenario.ceasefire)
+        return f"ceasefire rule {cls.__module__}.{cls.__qualname__}"
+    return None
+
+
+# `engine="auto"` compiles runs of at least this many replication-days: below, importing numba
+# and loading the cached kernel (about a second per process) costs more than it saves.
+AUTO_MIN_REPLICATION_DAYS = 2_000_000
+
+
+def choose_engine(
+    engine: str, scenario: Scenario, replication_days: int, recording: bool
+) -> tuple[str, str | None]:
+    """The path a run takes, ``"numpy"`` or ``"compiled"``, and a one-line note when it matters.
+
+    Parameters
+    ----------
+    engine : {"auto", "numpy", "compiled"}
+        ``auto`` takes the compiled day when the scenario's rules are built-in, nothing is
+        recorded and the run is long enough to repay loading it; the others force a path.
+    scenario : Scenario
+        What will run.
+    replication_days : int
+        Replications times days of the whole run.
+    recording : bool
+        Whether events or trajectories are recorded (the NumPy path only).
+
+    Returns
+    -------
+    tuple of (str, str or None)
+        The path, and a note saying why a user's rule keeps an ``auto`` run on NumPy.
+
+    Raises
+    ------
+    ValueError
+        An unknown `engine`, or ``"compiled"`` for a run it cannot take.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    reason = unsupported(scenario)
+    if engine == "compiled":
+        if reason is not None:
+            raise ValueError(
+                f"engine='compiled' runs the built-in rules only, and this scenario has {reason};"
+                " use engine='numpy' or 'auto'"
+            )
+        if recording:
+            raise ValueError(
+                "engine='compiled' records no events or trajectories; pass "
+                "record_events=False, record_trajectory=False or use engine='numpy'"
+            )
+        return "compiled", None
+    if engine == "numpy":
+        return "numpy", None
+    if reason is not None:
+        return (
+            "numpy",
+            f"note: the {reason} runs on the NumPy path (the compiled day has built-in rules only)",
+        )
+    if recording or replication_days < AUTO_MIN_REPLICATION_DAYS:
+        return "numpy", None
+    if importlib.util.find_spec("numba") is None:
+        return "numpy", "note: numba is not installed, so the run takes the NumPy path"
+    return "compiled", None
+
+
+def _rule(rule: Any, table: dict[type, tuple[int, tuple[str, ...]]]) -> tuple[int, np.ndarray]:
+    code, names = table[type(rule)]
+    params = np.zeros(_MAX_PARAMS)
+    params[: len(names)] = [float(getattr(rule, n)) for n in names]
+    return code, params
+
+
+# --- packing the model's arrays --------------------------------------------------------------
+
+
+class CompiledDay:
+    """Runs a model's days with the compiled kernel, reading and writing the model's arrays.
+
+    The agents' per-opponent arrays are stacked on entry and written back on exit of
+    :meth:`run`; the model's own stacked arrays (rungs, ceasefires, outcomes) are used in place.
+    """
+
+    def __init__(self, model: EscalationModel) -> None:
+        from sim.engine import kernel
+
+        self._day = kernel.day
+        reason = unsupported(model.spec)
+        if reason is not None:
+            raise ValueError(
+                f"the compiled day runs built-in rules only; this scenario has {reason}"
+            )
+        self.model = model
+        states = list(model.states.values())
+        militants = list(model.militants.values())
+        mediators = list(model.mediators.values())
+        self.index = {sid: i for i, sid in enumerate(model.states)}
+        index = self.index
+        S, P = len(states), len(model.pairs)
+        self.opponents = np.array(
+            [[index[o] for o in st.opponents] for st in states], np.int64
+        ).reshape(S, S - 1)
+        self.pair_index = np.full((S, S), -1, np.int64)
+        for (a, b), p in model.pair_index.items():
+            self.pair_index[index[a], index[b]] = p
+        self.pair_states = np.array(
+            [[index[a], index[b]] for a, b in model.pairs], np.int64
+        ).reshape(P, 2)
+        self.sf = np.array(
+            [
+                [
+                    st._pressure_decay,
+                    st._grievance_decay,
+                    st.spec.memory_days,
+                    st.spec.pressure_per_death,
+                    st.spec.weariness_per_death,
+                    st.spec.grievance_per_attack,
+                    st.spec.grievance_per_death,
+                    st.spec.compliance,
+                    st.spec.resolve,
+                    st.spec.restraint,
+                ]
+                for st in states
+            ],
+            float,
+        )
+        self.inflict = np.stack([st._inflict for st in states])
+        rules = [_rule(st.rule, _RETALIATION) for st in states]
+        self.rule_code = np.array([c for c, _ in rules], np.int64)
+        self.rule_par = np.stack([p for _, p in rules])
+        G = len(militants)
+        width = max([len(g.targets) for g in militants], default=1)
+        self.mi = np.zeros((G, 4), np.int64)
+        self.mf = np.zeros((G, 13))
+        self.targets = np.zeros((G, width), np.int64)
+        self.rates = np.zeros((G, width))
+        self.targets_state = np.zeros((G, S), np.bool_)
+        for g, group in enumerate(militants):
+            spec = group.spec
+            self.mi[g] = (index[spec.host], len(group.targets), group._slots, spec.attack_rung)
+            self.mf[g] = (
+                spec.spoiler,
+                spec.attribution,
+                spec.major_attack_deaths,
+                -1.0 / (spec.casualty_alpha - 1.0),
+                spec.casualty_scale,
+                spec.max_deaths_per_attack,
+                spec.military_share,
+                group._zero_below,
+                spec.degradation,
+                group._recovery,
+                spec.max_strength,
+                spec.recruitment_per_civilian_death,
+                group.share,
+            )
+            for j, (target, rate) in enumerate(group.targets):
+                self.targets[g, j] = index[target]
+                self.rates[g, j] = rate
+            for target in spec.targets:
+                self.targets_state[g, index[target]] = True
+        self.med_i = np.array(
+            [
+                [m.pair, m.spec.engage_rung, index[m.spec.parties[0]], index[m.spec.parties[1]]]
+                for m in mediators
+            ],
+            np.int64,
+        ).reshape(len(mediators), 4)
+        self.med_f = np.array(
+            [[m.spec.attempt_rate, m.spec.leverage, m.trust] for m in mediators], float
+        ).reshape(len(mediators), 3)
+        self.cf_code, self.cf_par = _rule(model.spec.ceasefire, _CEASEFIRE)
+        scenario = model.spec
+        self.scen_i = np.array(
+            [scenario.ceasefire_cap, scenario.ceasefire_rung, int(scenario.start_rung)], np.int64
+        )
+        self.scen_f = np.array([scenario.decay, scenario.war_deaths], float)
+        # Rows of the day's uniforms: every actor's daily block, stacked.
+        self.draws: list[tuple[Any, int, int]] = []
+        rows = 0
+
+        def take(streams: Any, count: int) -> int:
+            nonlocal rows
+            self.draws.append((streams, rows, count))
+            rows += count
+            return rows - count
+
+        self.state_row = np.array(
+            [take(st.stream, STATE_DRAWS * len(st.opponents)) for st in states], np.int64
+        )
+        self.militant_row = np.array(
+            [take(g.stream, g._block * len(g.targets)) for g in militants], np.int64
+        )
+        self.mediator_row = np.array([take(m.stream, MEDIATOR_DRAWS) for m in mediators], np.int64)
+        self.ladder_row = np.array([take(s, 2) for s in model.ladder_rng], np.int64)
+        self.rows = rows
+
+    def _stack(self, field: str, dtype: Any) -> np.ndarray:
+        states = list(self.model.states.values())
+        S, R = len(states), self.model.R
+        out = np.zeros((S, S, R), dtype)
+        for s, st in enumerate(states):
+            for o, values in getattr(st, field).items():
+                out[s, self.index[o]] = values
+        return out
+
+    def _unstack(self, field: str, stacked: np.ndarray) -> None:
+        for s, st in enumerate(self.model.states.values()):
+            for o, values in getattr(st, field).items():
+                values[:] = stacked[s, self.index[o]]
+
+    def _no_attack(self, strength: np.ndarray, out: np.ndarray) -> np.ndarray:
+        # The chance of no attack today, as MilitantGroup.attack computes it (same operations).
+        model = self.model
+        for g, group in enumerate(model.militants.values()):
+            spec = group.spec
+            for j, (target, rate) in enumerate(group.targets):
+                tempo = rate * strength[g]
+                if target != spec.host:
+                    in_cf = model.in_ceasefire[model.pair_index[spec.host, target]]
+                    tempo = np.where(in_cf, tempo * spec.spoiler, tempo)
+                np.exp(-tempo, out=out[g, j])
+        return out
+
+    def run(self, days: int) -> None:
+        """Advance the model `days` days."""
+        model = self.model
+        states = list(model.states.values())
+        militants = list(model.militants.values())
+        per_state = {
+            "pressure": np.stack([st.pressure for st in states]),
+            "weariness": np.stack([st.weariness for st in states]),
+            "military_deaths": np.stack([st.military_deaths for st in states]),
+            "civilian_deaths": np.stack([st.civilian_deaths for st in states]),
+            "strikes": np.stack([st.strikes for st in states]),
+        }
+        stacked = {
+            "grievance": self._stack("grievance", float),
+            "provocation": self._stack("provocation", np.int8),
+            "provocation_age": self._stack("provocation_age", np.int32),
+            "harm": self._stack("harm", float),
+            "action": self._stack("action", np.int8),
+        }
+        R = model.R
+        per_group = {
+            name: np.stack([getattr(g, name) for g in militants] or [np.zeros(R, dtype)])[
+                : len(militants)
+            ]
+            for name, dtype in (
+                ("strength", float),
+                ("attacks", np.int64),
+                ("fighters_killed", np.int64),
+            )
+        }
+        mediators = list(model.mediators.values())
+        attempts = np.stack([m.attempts for m in mediators] or [np.zeros(R, np.int64)])[
+            : len(mediators)
+        ]
+        u = np.empty((self.rows, R))
+        p_zero = np.empty((len(militants), self.targets.shape[1], R))
+        for _ in range(days):
+            model.day += 1
+            for streams, row, count in self.draws:
+                u[row : row + count] = streams.random(count)
+            self._day(
+                model.day,
+                u,
+                self._no_attack(per_group["strength"], p_zero),
+                self.state_row,
+                self.militant_row,
+                self.mediator_row,
+                self.ladder_row,
+                self.opponents,
+                self.pair_index,
+                self.pair_states,
+                self.sf,
+                self.inflict,
+                self.rule_code,
+                self.rule_par,
+                per_state["pressure"],
+                per_state["weariness"],
+                stacked["grievance"],
+                stacked["provocation"],
+                stacked["provocation_age"],
+                stacked["harm"],
+                stacked["action"],
+                per_state["military_deaths"],
+                per_state["civilian_deaths"],
+                per_state["strikes"],
+                self.mi,
+                self.mf,
+                self.targets,
+                self.rates,
+                self.targets_state,
+                per_group["strength"],
+                per_group["attacks"],
+                per_group["fighters_killed"],
+                self.med_i,
+                self.med_f,
+                attempts,
+                self.cf_code,
+                self.cf_par,
+                self.scen_i,
+                self.scen_f,
+                model.rung,
+                model.in_ceasefire,
+                model.ceasefire_age,
+                model.violation_history,
+                model.max_rung,
+                model.day_rung,
+                model.clashes,
+                model.battle_deaths,
+                model.day_war,
+                model.ceasefires_made,
+                model.ceasefires_broken,
+                model.ceasefire_days,
+            )
+        for s, st in enumerate(states):
+            for name, values in per_state.items():
+                getattr(st, name)[:] = values[s]
+        for name, values in stacked.items():
+            self._unstack(name, values)
+        for g, group in enumerate(militants):
+            group.strength = per_group["strength"][g].copy()
+            group.attacks[:] = per_group["attacks"][g]
+            group.fighters_killed[:] = per_group["fighters_killed"][g]
+        for m, mediator in enumerate(mediators):
+            mediator.attempts[:] = attempts[m]

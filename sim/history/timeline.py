@@ -1,0 +1,508 @@
+"""The seed timeline, militant tempo, episode library and reference class, loaded and checked.
+
+`load_events` reads ``seeds/pak_afg_events.csv`` (one row per dated event up to the as-of date),
+`load_tempo` reads ``seeds/militant_tempo.csv`` (annual attack and death counts by source),
+`load_episodes` reads ``seeds/episodes.csv`` (the scenario's own strike and clash episodes, coded
+in rungs) and `load_reference_class` reads ``seeds/reference_class.csv`` (episodes of other pairs
+of states, coded the same way). Each checks every row and raises one `TimelineError` that names the
+file, the row and the field of each bad row. ``seeds/README.md`` is the data dictionary and
+``docs/backtest.md`` the coding rule of the episodes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sim.core.errors import did_you_mean
+from sim.core.paths import SEEDS_DIR
+
+__all__ = [
+    "ACTORS",
+    "AS_OF",
+    "EPISODE_COLUMNS",
+    "EVENT_COLUMNS",
+    "KILLED_GROUPS",
+    "KINDS",
+    "TEMPO_COLUMNS",
+    "TEMPO_SCOPES",
+    "TimelineError",
+    "load_episodes",
+    "load_events",
+    "load_reference_class",
+    "load_tempo",
+]
+
+AS_OF = datetime.date(2026, 2, 22)
+"""The scenario's as-of date: no event after it is data (later events are a held-out check)."""
+
+ACTORS = (
+    "pakistan",
+    "afghanistan",
+    "ttp",
+    "iskp",
+    "jua",
+    "militants",
+    "qatar",
+    "turkiye",
+    "usa",
+)
+"""Valid `actor` and `target` ids: states, militant groups (militants = unattributed), mediators."""
+
+KINDS = ("attack", "strike", "clash", "ceasefire", "talks", "agreement", "closure", "statement")
+"""Valid event kinds."""
+
+KILLED_GROUPS = ("military", "civilian", "militant", "mixed")
+"""Valid `killed_group` values (blank when the sources do not say)."""
+
+TEMPO_SCOPES = ("pakistan", "khyber_pakhtunkhwa", "balochistan", "pakistan_ttp")
+"""Valid tempo scopes: nationwide, one province, or attacks by the TTP in Pakistan."""
+
+EVENT_COLUMNS = (
+    "date",
+    "end_date",
+    "actor",
+    "target",
+    "kind",
+    "place",
+    "killed_low",
+    "killed_best",
+    "killed_high",
+    "killed_group",
+    "injured",
+    "source",
+    "note",
+)
+TEMPO_COLUMNS = (
+    "source",
+    "year",
+    "scope",
+    "attacks",
+    "killed",
+    "killed_security",
+    "killed_civilian",
+    "killed_militant",
+    "injured",
+    "note",
+)
+
+EPISODE_COLUMNS = (
+    "episode_id",
+    "coding",
+    "pair",
+    "trigger_date",
+    "trigger",
+    "striking_side",
+    "scored_side",
+    "rung_7d",
+    "rung_30d",
+    "first_armed_day",
+    "ceasefire_30d",
+    "outcome_known",
+    "source",
+    "note",
+)
+"""Columns of ``seeds/episodes.csv`` and ``seeds/reference_class.csv`` (docs/backtest.md)."""
+
+MAX_RUNG = 5
+"""The top of the escalation ladder (5 = war)."""
+ARMED_RUNG = 3
+"""A response is armed when the scored side fires on the other state: rung 3 or more."""
+WINDOW_DAYS = (7, 30)
+"""The outcome windows, in days after the trigger (day 0 = trigger date)."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_KILLED = ("killed_low", "killed_best", "killed_high")
+_TEMPO_COUNTS = TEMPO_COLUMNS[3:9]
+
+
+class TimelineError(ValueError):
+    """Bad seed data: one line per bad row, naming the file, the row and the field.
+
+    Parameters
+    ----------
+    problems : sequence of str
+        One message per bad row (or one for the whole file), each already naming file, row, field.
+    """
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class _RowError(Exception):
+    """The first problem found in one row: the field and what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def load_events(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and check the event timeline.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with the columns of `EVENT_COLUMNS`; default ``seeds/pak_afg_events.csv``.
+
+    Returns
+    -------
+    DataFrame
+        One row per event in file order. `date` and `end_date` are ``datetime64`` (`end_date` is
+        NaT for one-day events); the killed columns and `injured` are nullable ``Int64`` (NA when
+        unknown); `killed_group` is NaN when not stated; the other columns are strings.
+        ``attrs["path"]`` holds the file read.
+
+    Raises
+    ------
+    TimelineError
+        If a column is missing, or for each bad row (its first problem only): an unknown actor,
+        target, kind or killed group, an unparseable date, a date after `AS_OF`, a date before the
+        previous row's, an end date before the date, a negative or non-integer count,
+        ``killed_low > killed_best`` or ``killed_best > killed_high``, or a missing source.
+
+    Notes
+    -----
+    Rows are numbered as a spreadsheet user counts data rows: the first row under the header is
+    data row 1. Messages also give the line of the file (the header is line 1).
+
+    Examples
+    --------
+    >>> events = load_events()
+    >>> events.loc[events["kind"] == "strike", ["date", "actor", "target"]].shape[1]
+    3
+    """
+    path = Path(path) if path is not None else SEEDS_DIR / "pak_afg_events.csv"
+    previous: datetime.date | None = None
+
+    def check(row: dict[str, str]) -> None:
+        nonlocal previous
+        date = _date(row, "date")
+        last, previous = previous, date
+        if last is not None and date < last:
+            raise _RowError("date", f"{date} is before the previous row's {last}; keep date order")
+        end = _date(row, "end_date", required=False)
+        if end is not None and end < date:
+            raise _RowError("end_date", f"{end} is before the event's date {date}")
+        for field in ("actor", "target"):
+            _choice(row, field, ACTORS)
+        _choice(row, "kind", KINDS)
+        killed = {field: _count(row, field) for field in (*_KILLED, "injured")}
+        _ordered(killed)
+        _choice(row, "killed_group", KILLED_GROUPS, required=False)
+        _required(row, "source")
+
+    frame = _read(path, EVENT_COLUMNS, check)
+    for field in ("date", "end_date"):
+        frame[field] = pd.to_datetime(frame[field].replace("", None), format="%Y-%m-%d")
+    for field in (*_KILLED, "injured"):
+        frame[field] = _integers(frame[field])
+    frame["killed_group"] = frame["killed_group"].where(frame["killed_group"] != "")
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def load_tempo(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and check the annual militant attack tempo table.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with the columns of `TEMPO_COLUMNS`; default ``seeds/militant_tempo.csv``.
+
+    Returns
+    -------
+    DataFrame
+        One row per (source, year, scope): `year` is ``int64``, the counts are nullable ``Int64``
+        (NA when the source gives no figure), the other columns are strings.
+        ``attrs["path"]`` holds the file read.
+
+    Raises
+    ------
+    TimelineError
+        If a column is missing, or for each bad row (its first problem only): a missing source, a
+        year that is not a complete calendar year before `AS_OF`, an unknown scope, a negative or
+        non-integer count, deaths by group that add up to more than `killed`, or a repeated
+        (source, year, scope).
+
+    Notes
+    -----
+    Rows are numbered as in `load_events` (first row under the header = data row 1).
+
+    Examples
+    --------
+    >>> tempo = load_tempo()
+    >>> pips = tempo.set_index(["source", "year", "scope"]).loc[("PIPS", 2025, "pakistan")]
+    >>> int(pips["attacks"])
+    699
+    """
+    path = Path(path) if path is not None else SEEDS_DIR / "militant_tempo.csv"
+    seen: set[tuple[str, str, str]] = set()
+
+    def check(row: dict[str, str]) -> None:
+        _required(row, "source")
+        year = row["year"].strip()
+        if not year.isdigit() or not 1970 <= int(year) < AS_OF.year:
+            raise _RowError(
+                "year", f"{year!r} is not a complete calendar year from 1970 to {AS_OF.year - 1}"
+            )
+        _choice(row, "scope", TEMPO_SCOPES)
+        counts = {field: _count(row, field) for field in _TEMPO_COUNTS}
+        parts = [counts[f] for f in ("killed_security", "killed_civilian", "killed_militant")]
+        if counts["killed"] is not None and sum(p or 0 for p in parts) > counts["killed"]:
+            raise _RowError("killed", f"deaths by group add up to more than {counts['killed']}")
+        key = (row["source"].strip(), year, row["scope"].strip())
+        if key in seen:
+            raise _RowError("scope", f"repeats source {key[0]!r}, year {year}, scope {key[2]!r}")
+        seen.add(key)
+
+    frame = _read(path, TEMPO_COLUMNS, check)
+    frame["year"] = frame["year"].astype("int64")
+    for field in _TEMPO_COUNTS:
+        frame[field] = _integers(frame[field])
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def load_episodes(
+    path: str | Path | None = None, as_of: datetime.date | None = None
+) -> pd.DataFrame:
+    """Read and check the scenario's episode library.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with the columns of `EPISODE_COLUMNS`; default ``seeds/episodes.csv``.
+    as_of : datetime.date, optional
+        No trigger may be later; default `AS_OF`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (episode, coding), see `load_reference_class` for the types.
+
+    Raises
+    ------
+    TimelineError
+        For each bad row (its first problem), as `load_reference_class` lists.
+
+    Examples
+    --------
+    >>> episodes = load_episodes()
+    >>> bool((episodes["rung_7d"] <= episodes["rung_30d"]).all())
+    True
+    """
+    default = SEEDS_DIR / "episodes.csv"
+    return _load_episode_table(Path(path) if path is not None else default, as_of or AS_OF)
+
+
+def load_reference_class(
+    path: str | Path | None = None, as_of: datetime.date | None = None
+) -> pd.DataFrame:
+    """Read and check the reference class: episodes of other pairs of states, coded alike.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with the columns of `EPISODE_COLUMNS`; default ``seeds/reference_class.csv``.
+    as_of : datetime.date, optional
+        No trigger may be later; default `AS_OF`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (episode, coding) in file order. `trigger_date` is ``datetime64``;
+        `rung_7d`, `rung_30d` and `first_armed_day` are nullable ``Int64`` (NA when the outcome
+        is not known, or for no armed response); `ceasefire_30d` is nullable ``boolean`` (NA when
+        the sources do not say); `outcome_known` is ``bool``; the other columns are strings.
+        ``attrs["path"]`` holds the file read.
+
+    Raises
+    ------
+    TimelineError
+        If a column is missing, or for each bad row (its first problem only): a missing id,
+        side or source, a coding that is not one lower-case letter, a repeated (id, coding), a
+        trigger after `as_of`, a source entry without an address, a rung outside 0..5, a 7-day
+        rung above the 30-day rung, a first armed day outside 0..30 or at odds with the rungs
+        (armed means rung 3 or more, `ARMED_RUNG`), a ceasefire other than yes, no or blank, or
+        an outcome given although `outcome_known` is ``no``.
+
+    Examples
+    --------
+    >>> reference = load_reference_class()
+    >>> int(reference["rung_30d"].max()) <= MAX_RUNG
+    True
+    """
+    default = SEEDS_DIR / "reference_class.csv"
+    return _load_episode_table(Path(path) if path is not None else default, as_of or AS_OF)
+
+
+def _load_episode_table(path: Path, as_of: datetime.date) -> pd.DataFrame:
+    """Episodes coded in rungs (docs/backtest.md), every row checked."""
+    seen: set[tuple[str, str]] = set()
+
+    def check(row: dict[str, str]) -> None:
+        key = (_required(row, "episode_id"), row["coding"].strip())
+        if not re.fullmatch(r"[a-z]", key[1]):
+            raise _RowError("coding", f"{key[1]!r} is not one lower-case letter (a, b, ...)")
+        if key in seen:
+            raise _RowError("coding", f"repeats episode {key[0]!r}, coding {key[1]!r}")
+        seen.add(key)
+        _required(row, "pair")
+        _date(row, "trigger_date", as_of=as_of)
+        striking, scored = _required(row, "striking_side"), _required(row, "scored_side")
+        if striking == scored:
+            raise _RowError("scored_side", f"{scored!r} is also the striking side")
+        for entry in _required(row, "source").split("; "):
+            if "http" not in entry:
+                raise _RowError("source", f"entry {entry!r} has no address (http...)")
+        _choice(row, "outcome_known", ("yes", "no"))
+        _choice(row, "ceasefire_30d", ("yes", "no"), required=False)
+        outcome = ("rung_7d", "rung_30d", "first_armed_day", "ceasefire_30d")
+        if row["outcome_known"].strip() == "no":
+            given = [field for field in outcome if row[field].strip()]
+            if given:
+                raise _RowError(given[0], "is given although outcome_known is no")
+            return
+        rung = {field: _count(row, field) for field in ("rung_7d", "rung_30d")}
+        for field, value in rung.items():
+            if value is None or value > MAX_RUNG:
+                raise _RowError(field, f"{row[field].strip()!r} is not a rung 0..{MAX_RUNG}")
+        if rung["rung_7d"] > rung["rung_30d"]:
+            raise _RowError(
+                "rung_7d", f"rung_7d = {rung['rung_7d']} is above rung_30d = {rung['rung_30d']}"
+            )
+        _armed_day(row, rung["rung_7d"], rung["rung_30d"])
+
+    frame = _read(path, EPISODE_COLUMNS, check)
+    frame["trigger_date"] = pd.to_datetime(frame["trigger_date"], format="%Y-%m-%d")
+    for field in ("rung_7d", "rung_30d", "first_armed_day"):
+        frame[field] = _integers(frame[field])
+    frame["ceasefire_30d"] = (
+        frame["ceasefire_30d"].map({"yes": True, "no": False}).astype("boolean")
+    )
+    frame["outcome_known"] = frame["outcome_known"] == "yes"
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def _armed_day(row: dict[str, str], rung_7d: int, rung_30d: int) -> None:
+    """The first armed day agrees with the rungs: armed means rung `ARMED_RUNG` or more."""
+    day = _count(row, "first_armed_day")
+    week, month = WINDOW_DAYS
+    if day is None:
+        if rung_30d >= ARMED_RUNG:
+            raise _RowError("first_armed_day", f"is blank but rung_30d = {rung_30d} is armed")
+        return
+    if day > month:
+        raise _RowError("first_armed_day", f"{day} is after day {month}; leave it blank")
+    if (day <= week) != (rung_7d >= ARMED_RUNG) or rung_30d < ARMED_RUNG:
+        raise _RowError(
+            "first_armed_day",
+            f"day {day} does not match rung_7d = {rung_7d}, rung_30d = {rung_30d} "
+            f"(an armed response is rung {ARMED_RUNG} or more)",
+        )
+
+
+def _read(
+    path: Path, columns: Sequence[str], check: Callable[[dict[str, str]], None]
+) -> pd.DataFrame:
+    """All rows of `path` as strings, after `check` has seen each one; raises one TimelineError."""
+    problems: list[str] = []
+    records: list[dict[str, str]] = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
+        missing = [name for name in columns if name not in header]
+        if missing:
+            lacks = f"{path}: header lacks column(s) {', '.join(missing)}"
+            raise TimelineError([f"{lacks}; expected {', '.join(columns)}"])
+        number = 0
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            number += 1
+            where = f"{path}: data row {number} (line {reader.line_num})"
+            if len(values) != len(header):
+                problems.append(f"{where}: has {len(values)} fields, the header has {len(header)}")
+                continue
+            row = dict(zip(header, values, strict=True))
+            try:
+                check(row)
+            except _RowError as error:
+                problems.append(f"{where}, field '{error.field}': {error.message}")
+            records.append({name: row[name].strip() for name in columns})
+    if problems:
+        raise TimelineError(problems)
+    return pd.DataFrame.from_records(records, columns=list(columns))
+
+
+def _required(row: dict[str, str], field: str) -> str:
+    value = row[field].strip()
+    if not value:
+        raise _RowError(field, "is missing; every row needs one")
+    return value
+
+
+def _date(
+    row: dict[str, str], field: str, *, required: bool = True, as_of: datetime.date = AS_OF
+) -> datetime.date | None:
+    text = row[field].strip()
+    if not text and not required:
+        return None
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
+        value = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise _RowError(field, f"{text!r} is not a date in ISO form YYYY-MM-DD") from None
+    if value > as_of:
+        raise _RowError(
+            field, f"{value} is after the as-of date {as_of}; later events are held out"
+        )
+    return value
+
+
+def _choice(
+    row: dict[str, str], field: str, valid: Sequence[str], *, required: bool = True
+) -> None:
+    value = row[field].strip()
+    if not value and not required:
+        return
+    if value not in valid:
+        raise _RowError(field, f"unknown {field} {value!r}; {did_you_mean(value, valid)}")
+
+
+def _count(row: dict[str, str], field: str) -> int | None:
+    text = row[field].strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise _RowError(field, f"{text!r} is not a whole number (leave blank if unknown)") from None
+    if value < 0:
+        raise _RowError(field, f"negative count {value}")
+    return value
+
+
+def _ordered(killed: dict[str, int | None]) -> None:
+    low, best, high = (killed[field] for field in _KILLED)
+    for (a, va), (b, vb) in (
+        (("killed_low", low), ("killed_best", best)),
+        (("killed_best", best), ("killed_high", high)),
+        (("killed_low", low), ("killed_high", high)),
+    ):
+        if va is not None and vb is not None and va > vb:
+            raise _RowError(a, f"{a} = {va} is above {b} = {vb}; need low <= best <= high")
+
+
+def _integers(column: pd.Series) -> pd.Series:
+    return pd.to_numeric(column.replace("", None)).astype("Int64")

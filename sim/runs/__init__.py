@@ -1,0 +1,1 @@
+"""Running the engine: Monte Carlo chunks, executors, checked experiments and their settings."""

@@ -1,0 +1,418 @@
+"""Named experiments: compose a config, check it, run it, and write a self-describing folder.
+
+``python -m sim experiment=NAME`` and notebooks share this module; :mod:`sim.app.experiment`
+composes a named one with Hydra and writes its results folder (an example is there).
+
+A results folder holds ``config.yaml`` (the resolved config, with a chosen retaliation or
+ceasefire rule already placed in the scenario), ``overrides.yaml``, ``manifest.json``,
+``outcomes.parquet``, ``summary.csv``, ``figures/*.png`` (:func:`sim.plots.save_figures`) and,
+for a validation run, ``validation.csv``; every file is written atomically
+(:mod:`sim.storage.store`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from sim.analysis import stats
+from sim.core.errors import ConfigError, did_you_mean
+from sim.core.ladder import MAX_RUNG
+from sim.engine.model import ENGINES
+from sim.rules import build_rule
+from sim.runs.montecarlo import SimulationResult, StoppingRule, simulate
+from sim.runs.settings import (
+    ALL_STATES,
+    EXECUTORS,
+    Config,
+    ExecutorConfig,
+    HistoryConfig,
+    MonteCarloConfig,
+    OutputConfig,
+    ValidationConfig,
+    settings_error,
+)
+from sim.scenario.loading import scenario_from_dict
+from sim.scenario.schema import Scenario
+from sim.validation.exact import chain_parameters, exact_escalation
+
+__all__ = [
+    "VALIDATION_FILE",
+    "Experiment",
+    "ExperimentResult",
+    "compare_exact",
+    "experiment_from_config",
+]
+
+VALIDATION_FILE = "validation.csv"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A checked experiment: the objects the engine takes, and the config they came from.
+
+    Parameters
+    ----------
+    name, question : str
+        The experiment's name (names its results folder) and the question it answers.
+    scenario : Scenario
+        The crisis, with a chosen retaliation or ceasefire rule already in place.
+    mc : MonteCarloConfig
+        Replications, horizon, seed, chunk size; horizons and rungs of the summary.
+    executor : ExecutorConfig
+        Where chunks run.
+    output : OutputConfig
+        Where results go; progress and figures.
+    validation : ValidationConfig
+        Whether to compare with the exact Markov-chain values.
+    config : DictConfig
+        The resolved config as saved in ``config.yaml``.
+    overrides : tuple of str
+        The overrides it was composed with.
+    history : HistoryConfig
+        Whether to start from the replayed event timeline (and with which figures).
+    """
+
+    name: str
+    question: str
+    scenario: Scenario
+    mc: MonteCarloConfig
+    executor: ExecutorConfig
+    output: OutputConfig
+    validation: ValidationConfig
+    config: DictConfig = field(repr=False)
+    overrides: tuple[str, ...] = ()
+    history: HistoryConfig = field(default_factory=HistoryConfig)
+
+    def simulate(
+        self, progress: bool | None = None, out_dir: str | Path | None = None
+    ) -> SimulationResult:
+        """Run the Monte Carlo on the experiment's executor (for a notebook: writes nothing).
+
+        Parameters
+        ----------
+        progress : bool, optional
+            Show a progress bar; None follows ``output`` (off when quiet; by default on when
+            stderr is a terminal and the run lasts more than a couple of seconds).
+        out_dir : str or Path, optional
+            Stream the outcomes to ``out_dir/outcomes.parquet`` (see :func:`sim.simulate`).
+
+        Returns
+        -------
+        SimulationResult
+        """
+        if progress is None:
+            progress = False if self.output.quiet else self.output.progress
+        scenario, start = self.scenario, None
+        if self.history.replay:
+            from sim.history.replayer import start_from_history
+
+            draws = self.mc.replications if self.history.uncertainty else 1
+            scenario, replayed = start_from_history(
+                scenario,
+                self.history.events,
+                draws=draws,
+                seed=self.mc.seed,
+                uncertainty=self.history.uncertainty,
+            )
+            start = replayed.start
+        return simulate(
+            scenario,
+            replications=self.mc.replications,
+            horizon=self.mc.horizon,
+            seed=self.mc.seed,
+            chunk_size=self.mc.chunk_size,
+            record_events=False,
+            record_trajectory=False,
+            start=start,
+            executor=self.executor.name,
+            workers=self.executor.workers,
+            scheduler=self.executor.scheduler,
+            out_dir=out_dir,
+            stop=self.mc.stop,
+            engine=self.mc.engine,
+            progress=progress,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ExperimentResult:
+    """What :func:`run_experiment` produced.
+
+    Parameters
+    ----------
+    folder : Path
+        The results folder.
+    experiment : Experiment
+        What was run.
+    result : SimulationResult
+        The outcomes and their statistics.
+    summary : DataFrame
+        P(max rung >= k within t days) per rung and horizon, with 95 % intervals.
+    validation : DataFrame or None
+        Monte Carlo against exact values, for a validation run.
+    """
+
+    folder: Path
+    experiment: Experiment
+    result: SimulationResult = field(repr=False)
+    summary: pd.DataFrame = field(repr=False)
+    validation: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        """False if a validation run found a disagreement beyond the tolerance."""
+        return self.validation is None or bool(self.validation["agrees"].all())
+
+
+# --- composing and checking -------------------------------------------------------------------
+
+
+def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Experiment:
+    """Check a composed config and build the objects the engine takes.
+
+    A chosen retaliation rule (``retaliation=NAME``) replaces the rule of ``retaliation.state``
+    (a state id, a list of them, or ``all``); a chosen ceasefire rule replaces the scenario's.
+    Every rule is built once here, so a bad parameter or an unimportable ``_target_`` fails before
+    the run, with its key path.
+
+    Parameters
+    ----------
+    cfg : DictConfig
+        A config composed from ``configs/config.yaml``.
+    overrides : sequence of str
+        The overrides it was composed with (recorded).
+
+    Returns
+    -------
+    Experiment
+
+    Raises
+    ------
+    ConfigError
+        The first problem, with its key path.
+    """
+    try:
+        if OmegaConf.get_type(cfg) is not Config:  # e.g. a config.yaml read back from a folder
+            cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+        if cfg.get("retaliation") is not None and OmegaConf.is_missing(cfg.retaliation, "state"):
+            raise ConfigError("retaliation.state", _state_hint(cfg))
+        data = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        mc = OmegaConf.to_object(cfg.mc)
+        executor = OmegaConf.to_object(cfg.executor)
+        output = OmegaConf.to_object(cfg.output)
+        validation = OmegaConf.to_object(cfg.validation)
+        history = OmegaConf.to_object(cfg.history)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise settings_error(exc) from None
+    scenario_data = data["scenario"]
+    _apply_retaliation(scenario_data, data.get("retaliation"))
+    _apply_ceasefire(scenario_data, data.get("ceasefire"))
+    scenario = scenario_from_dict(scenario_data, path="scenario")
+    _check_mc(mc)
+    _check_executor(executor)
+    _check_validation(validation, scenario)
+    return Experiment(
+        name=str(data["name"]),
+        question=str(data.get("question") or ""),
+        scenario=scenario,
+        mc=mc,
+        executor=executor,
+        output=output,
+        validation=validation,
+        history=history,
+        config=OmegaConf.create(data),
+        overrides=tuple(str(o) for o in overrides),
+    )
+
+
+def _state_hint(cfg: DictConfig) -> str:
+    states = sorted(cfg.scenario.states) if "states" in cfg.scenario else []
+    rule = cfg.retaliation.get("name", "custom")
+    return (
+        f"say which state takes the '{rule}' rule: retaliation.state=STATE with STATE one of "
+        f"{', '.join(states)}, or {ALL_STATES}"
+    )
+
+
+def _apply_retaliation(scenario: dict[str, Any], node: dict[str, Any] | None) -> None:
+    if node is None:
+        return
+    node = dict(node)
+    chosen = node.pop("state")
+    states = list(scenario.get("states") or {})
+    if chosen == ALL_STATES:
+        targets = states
+    elif isinstance(chosen, str):
+        targets = [chosen]
+    elif isinstance(chosen, list) and chosen and all(isinstance(s, str) for s in chosen):
+        targets = chosen
+    else:
+        raise ConfigError(
+            "retaliation.state", f"a state id, a list of them, or {ALL_STATES}; got {chosen!r}"
+        )
+    for state in targets:
+        if state not in states:
+            raise ConfigError(
+                "retaliation.state",
+                f"'{state}' is not a state of the scenario; "
+                + did_you_mean(state, [*states, ALL_STATES]),
+            )
+    build_rule(node, "retaliation", "retaliation")
+    for state in targets:
+        scenario["states"][state]["retaliation"] = dict(node)
+
+
+def _apply_ceasefire(scenario: dict[str, Any], node: dict[str, Any] | None) -> None:
+    if node is None:
+        return
+    build_rule(node, "ceasefire", "ceasefire")
+    scenario["ceasefire"] = dict(node)
+
+
+def _check_mc(mc: MonteCarloConfig) -> None:
+    for key in ("replications", "horizon", "chunk_size"):
+        if getattr(mc, key) < 1:
+            raise ConfigError(f"mc.{key}", f"must be >= 1, got {getattr(mc, key)}")
+    if mc.seed < 0:
+        raise ConfigError("mc.seed", f"must be >= 0, got {mc.seed}")
+    if not mc.horizons or any(t < 1 for t in mc.horizons):
+        raise ConfigError("mc.horizons", f"days of the summary, each >= 1; got {mc.horizons}")
+    if mc.engine not in ENGINES:
+        raise ConfigError(
+            "mc.engine", f"one of {', '.join(ENGINES)} (default auto); got {mc.engine!r}"
+        )
+    if mc.stop is not None:
+        mc.stop = _stopping_rule(mc.stop, mc.horizon)
+    if not mc.rungs or any(not 0 <= k <= MAX_RUNG for k in mc.rungs):
+        raise ConfigError(
+            "mc.rungs", f"rungs of the summary, each in 0..{MAX_RUNG}; got {mc.rungs}"
+        )
+
+
+def _stopping_rule(stop: Any, horizon: int) -> dict[str, Any]:
+    """Check ``mc.stop`` by building the :class:`~sim.runs.montecarlo.StoppingRule` it describes."""
+    fields = [f.name for f in dataclasses.fields(StoppingRule)]
+    if not isinstance(stop, dict):
+        raise ConfigError("mc.stop", f"a mapping of {', '.join(fields)}; got {stop!r}")
+    for key in stop:
+        if key not in fields:
+            raise ConfigError(f"mc.stop.{key}", f"unknown key; {did_you_mean(str(key), fields)}")
+    for key in ("rung", "half_width"):
+        if key not in stop:
+            raise ConfigError(f"mc.stop.{key}", "is required for adaptive stopping")
+    try:
+        rule = StoppingRule(**stop)
+    except ValueError as exc:
+        # StoppingRule names the field first ("stop.rung must be ..."): prefix the config path.
+        field_name, _, message = str(exc).partition(" ")
+        raise ConfigError(f"mc.{field_name}", message) from None
+    except TypeError as exc:
+        raise ConfigError("mc.stop", str(exc)) from None
+    if rule.within is not None and rule.within > horizon:
+        raise ConfigError("mc.stop.within", f"{rule.within} days is beyond mc.horizon={horizon}")
+    return dataclasses.asdict(rule)
+
+
+def _check_executor(executor: ExecutorConfig) -> None:
+    if executor.name not in EXECUTORS:
+        raise ConfigError(
+            "executor.name",
+            f"unknown executor '{executor.name}'; " + did_you_mean(executor.name, EXECUTORS),
+        )
+    if executor.workers is not None and executor.workers < 1:
+        raise ConfigError("executor.workers", f"must be >= 1, got {executor.workers}")
+    if executor.scheduler is not None and executor.name != "dask":
+        raise ConfigError(
+            "executor.scheduler",
+            "only the dask executor takes a scheduler address; add executor=dask",
+        )
+
+
+def _check_validation(validation: ValidationConfig, scenario: Scenario) -> None:
+    if validation.tolerance_se <= 0:
+        raise ConfigError("validation.tolerance_se", f"must be > 0, got {validation.tolerance_se}")
+    if validation.exact:
+        try:
+            chain_parameters(scenario)
+        except ValueError as exc:
+            raise ConfigError(
+                "validation.exact",
+                f"the scenario is not a constant-probability Markov chain: {exc}",
+            ) from None
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+def compare_exact(
+    result: SimulationResult,
+    horizons: tuple[int, ...],
+    rungs: tuple[int, ...],
+    tolerance_se: float = 4.0,
+) -> pd.DataFrame:
+    """Monte Carlo P(max rung >= k within t days) beside the exact Markov-chain value.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        A run of a constant-probability scenario.
+    horizons, rungs : tuple of int
+        Days t (those beyond the run's horizon are dropped) and rungs k.
+    tolerance_se : float
+        Largest accepted ``|monte_carlo - exact|`` in standard errors.
+
+    Returns
+    -------
+    DataFrame
+        One row per (rung, horizon): ``rung, rung_name, within_days, monte_carlo, exact,
+        difference, se, z, agrees``, with ``se = sqrt(exact (1 - exact) / R)`` the standard error
+        of the estimate if the exact value is right, and ``z = difference / se`` (0 when both
+        are exactly equal, infinite when se is 0 and they differ).
+    """
+    exact = exact_escalation(result.scenario, result.horizon)
+    summary = stats.summary_table(result.outcomes, horizons=horizons, rungs=rungs)
+    rows = []
+    for row in summary.itertuples(index=False):
+        p = exact.escalation_probability(int(row.rung), int(row.within_days))
+        se = math.sqrt(p * (1.0 - p) / row.replications)
+        diff = float(row.probability) - p
+        z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+        rows.append(
+            (
+                row.rung,
+                row.rung_name,
+                row.within_days,
+                row.probability,
+                p,
+                diff,
+                se,
+                z,
+                abs(z) <= tolerance_se,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "rung",
+            "rung_name",
+            "within_days",
+            "monte_carlo",
+            "exact",
+            "difference",
+            "se",
+            "z",
+            "agrees",
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Files: atomic writes, Parquet tables, manifests and results folders."""
