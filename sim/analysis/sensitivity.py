@@ -12,17 +12,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from sim.core.errors import did_you_mean
 
-if TYPE_CHECKING:
-    from sim.sweeps.runner import Sweep
+__all__ = ["Design", "MorrisResult", "SobolResult", "morris", "rank_levers", "sobol"]
 
-__all__ = ["MorrisResult", "SobolResult", "morris", "rank_levers", "sobol"]
+
+class Design(Protocol):
+    """What the analyses read of a sweep (:class:`sim.sweeps.Sweep` is one).
+
+    Typed as a protocol so that analysis sits below sweeps: the sweep imports the analysis,
+    never the other way round.
+    """
+
+    design: str
+    samples: int | None
+    levels: int
+    second_order: bool
+
+    @property
+    def names(self) -> list[str]:
+        """The swept parameters, in the order of the design's columns."""
+
+    def points(self) -> list[Any]:
+        """The points of the design, in order."""
+
+    def problem(self) -> dict[str, Any]:
+        """SALib's problem: names, bounds on the unit interval."""
+
+    def unit_design(self) -> np.ndarray | None:
+        """The design on the unit interval, shape (points, parameters)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +70,7 @@ class SobolResult:
 
     indices: pd.DataFrame
     output: str
-    samples: int
+    samples: int | None
     confidence: float
     second_order: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -104,7 +127,7 @@ class MorrisResult:
         )
 
 
-def _output(sweep: Sweep, table: pd.DataFrame, output: str, design: str) -> np.ndarray:
+def _output(sweep: Design, table: pd.DataFrame, output: str, design: str) -> np.ndarray:
     """The output in design order, checked complete and not constant."""
     if sweep.design != design:
         raise ValueError(
@@ -145,7 +168,7 @@ def _output(sweep: Sweep, table: pd.DataFrame, output: str, design: str) -> np.n
 
 
 def sobol(
-    sweep: Sweep,
+    sweep: Design,
     table: pd.DataFrame,
     output: str,
     confidence: float = 0.95,
@@ -156,7 +179,7 @@ def sobol(
 
     Parameters
     ----------
-    sweep : Sweep
+    sweep : Design
         A sweep with design ``saltelli`` (``samples`` = N, a power of 2).
     table : DataFrame
         Its table (every point finished), e.g. ``run_sweep(...).table``.
@@ -214,7 +237,7 @@ def sobol(
 
 
 def morris(
-    sweep: Sweep,
+    sweep: Design,
     table: pd.DataFrame,
     output: str,
     confidence: float = 0.95,
@@ -225,7 +248,7 @@ def morris(
 
     Parameters
     ----------
-    sweep : Sweep
+    sweep : Design
         A sweep with design ``morris``.
     table : DataFrame
         Its table (every point finished).

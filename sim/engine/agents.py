@@ -7,7 +7,7 @@ did: common random numbers across policies by construction.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
@@ -17,8 +17,34 @@ from sim.core.streams import ReplicationStreams
 from sim.rules.inputs import DecisionInputs, TalksInputs
 from sim.scenario.schema import MediatorSpec, MilitantSpec, StateSpec
 
-if TYPE_CHECKING:
-    from sim.engine.model import EscalationModel
+
+class World(Protocol):
+    """What an agent reads of its model and reports to it (:class:`~.model.EscalationModel`).
+
+    A protocol rather than the model's class, so the model imports its agents and never the
+    reverse. Arrays have shape (P, R) for the pairs of states, (R,) otherwise.
+    """
+
+    R: int
+    spec: Any
+    pair_index: dict[tuple[str, str], int]
+    rung: np.ndarray
+    in_ceasefire: np.ndarray
+    states: dict[str, Any]
+    hosted_by: dict[str, list[str]]
+    clashes: np.ndarray
+    battle_deaths: np.ndarray
+
+    def record_action(
+        self, actor: str, target: str, where: np.ndarray, rung: np.ndarray, killed: np.ndarray
+    ) -> None:
+        """Log a state's actions of today in replications `where`."""
+
+    def record_attacks(
+        self, group: str, target: str, where: np.ndarray, count: np.ndarray, deaths: np.ndarray
+    ) -> None:
+        """Log a group's attacks of today in replications `where`."""
+
 
 # Uniforms a state draws per opponent per day: decide, comply, and deaths inflicted on soldiers,
 # civilians and militants.
@@ -57,7 +83,7 @@ class State(mesa.Agent):
 
     def __init__(
         self,
-        model: EscalationModel,
+        model: World,
         sid: str,
         spec: StateSpec,
         opponents: list[str],
@@ -213,7 +239,7 @@ class MilitantGroup(mesa.Agent):
 
     def __init__(
         self,
-        model: EscalationModel,
+        model: World,
         gid: str,
         spec: MilitantSpec,
         rng: ReplicationStreams,
@@ -326,9 +352,7 @@ def _poisson_tail(u: np.ndarray, rate: np.ndarray, p_zero: np.ndarray, cap: int)
 class Mediator(mesa.Agent):
     """A mediator: while the pair's rung is at or above `engage_rung`, attempts ceasefires."""
 
-    def __init__(
-        self, model: EscalationModel, mid: str, spec: MediatorSpec, rng: ReplicationStreams
-    ) -> None:
+    def __init__(self, model: World, mid: str, spec: MediatorSpec, rng: ReplicationStreams) -> None:
         super().__init__(model)
         self.mid = mid
         self.spec = spec

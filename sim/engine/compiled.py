@@ -36,13 +36,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine.agents import MEDIATOR_DRAWS, STATE_DRAWS
-from sim.engine.model import ENGINES
 from sim.rules import ceasefire as cf
 from sim.rules import retaliation as rt
 
 if TYPE_CHECKING:
-    from sim.engine.model import EscalationModel
     from sim.scenario.schema import Scenario
+
+# How a run advances its days: `auto` picks `compiled` when it can and it pays (runs.montecarlo).
+# Defined here, beside the choice, so the model imports this module and never the reverse.
+ENGINES = ("auto", "numpy", "compiled")
 
 # Retaliation rules: code and parameters in the order the kernel reads them.
 _RETALIATION: dict[type, tuple[int, tuple[str, ...]]] = {
@@ -172,7 +174,7 @@ class CompiledDay:
     :meth:`run`; the model's own stacked arrays (rungs, ceasefires, outcomes) are used in place.
     """
 
-    def __init__(self, model: EscalationModel) -> None:
+    def __init__(self, model: Any) -> None:  # an EscalationModel (it imports this module)
         from sim.engine import kernel
 
         self._day = kernel.day

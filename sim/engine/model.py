@@ -27,11 +27,10 @@ import pandas as pd
 from sim.core.ladder import MAX_RUNG
 from sim.core.streams import ReplicationStreams, stream
 from sim.engine.agents import Mediator, MilitantGroup, State
+from sim.engine.compiled import ENGINES
 from sim.rules.inputs import CeasefireStatus
 from sim.scenario.schema import Scenario
 
-# How a run advances its days: `auto` picks `compiled` when it can and it pays (runs.montecarlo).
-ENGINES = ("auto", "numpy", "compiled")
 # Days of violation history kept per pair: enough for any forgiving window.
 _MIN_HISTORY = 1
 _ACTION_KINDS = ("", "protest", "show_of_force", "strike", "clash", "war")

@@ -1,6 +1,7 @@
 """The record: the event timeline (timeline) and its replay through the model (replayer).
 
-``python -m sim.history`` replays the timeline and can rewrite the scenario's starting values.
+``python -m sim.history`` (:mod:`sim.app.history`) replays the timeline and can rewrite the
+scenario's starting values; :mod:`sim.runs.projection` runs forward from the replayed state.
 """
 
 from sim.history.replayer import (
@@ -8,10 +9,7 @@ from sim.history.replayer import (
     GROUP_ALIASES,
     ISOLATED_CLASH_DEATHS,
     ReplayResult,
-    plot_replay,
-    project,
     replay,
-    run_projection,
     start_from_history,
     write_start_values,
 )
@@ -21,10 +19,7 @@ __all__ = [
     "GROUP_ALIASES",
     "ISOLATED_CLASH_DEATHS",
     "ReplayResult",
-    "plot_replay",
-    "project",
     "replay",
-    "run_projection",
     "start_from_history",
     "write_start_values",
 ]

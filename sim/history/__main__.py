@@ -1,6 +1,6 @@
-"""``python -m sim.history``: replay the timeline (see :func:`sim.history.replayer.main`)."""
+"""``python -m sim.history``: the command lives in :mod:`sim.app.history` (the top layer)."""
 
-from sim.history.replayer import main
+from sim.app.history import main
 
 if __name__ == "__main__":
     main()

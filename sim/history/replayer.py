@@ -16,7 +16,6 @@ projection table, and save ``docs/figures/history_replay.png``.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -26,27 +25,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis import stats
-from sim.core.paths import REPO_ROOT
 from sim.core.streams import stream
 from sim.engine.model import EscalationModel
 from sim.history.timeline import AS_OF, load_events
-from sim.runs.montecarlo import simulate
-from sim.scenario.loading import load_scenario, scenario_path
+from sim.scenario.loading import scenario_path
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
 __all__ = [
     "ACTION_RUNGS",
     "GROUP_ALIASES",
     "ISOLATED_CLASH_DEATHS",
     "ReplayResult",
-    "plot_replay",
-    "project",
     "replay",
-    "run_projection",
     "start_from_history",
     "write_start_values",
 ]
@@ -619,232 +612,6 @@ def start_from_history(
     return scenario.replace(**result.ladder()), result
 
 
-def project(
-    scenario: Scenario,
-    replay: ReplayResult,
-    replications: int = 20_000,
-    horizons: tuple[int, ...] = (7, 30, 90),
-    seed: int = 0,
-    rungs: tuple[int, ...] = (4,),
-) -> pd.DataFrame:
-    """P(max rung >= k within each horizon) from a replayed state, for each rung k in `rungs`.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The crisis; its ladder start (rung, ceasefire and its age) is replaced by the replay's.
-    replay : ReplayResult
-        The starting state; with several draws, replication g starts from draw ``g % draws``.
-    replications : int
-        Monte Carlo replications, >= 1.
-    horizons : tuple of int
-        Days; the run lasts the longest.
-    seed : int
-        The run's seed (the same seed gives common random numbers across starting states).
-    rungs : tuple of int
-        The rungs whose reaching counts, each 0..5.
-
-    Returns
-    -------
-    DataFrame
-        One row per (rung, horizon): ``start`` ("best figures" or "uncertain figures"), ``rung``,
-        ``within_days``, ``probability``, ``ci_low``, ``ci_high`` (95 % Wilson),
-        ``replications``, ``draws``. ``attrs["outcomes"]`` holds the outcome table.
-    """
-    run = simulate(
-        scenario.replace(**replay.ladder()),
-        replications=replications,
-        horizon=max(horizons),
-        seed=seed,
-        record_events=False,
-        record_trajectory=False,
-        start=replay.start,
-    )
-    label = "uncertain figures" if replay.uncertainty else "best figures"
-    rows = []
-    for rung in rungs:
-        for days in horizons:
-            est = stats.escalation_probability(run.outcomes, rung, days)
-            rows.append(
-                {
-                    "start": label,
-                    "rung": rung,
-                    "within_days": days,
-                    "probability": est.estimate,
-                    "ci_low": est.low,
-                    "ci_high": est.high,
-                    "replications": est.n,
-                    "draws": replay.draws,
-                }
-            )
-    table = pd.DataFrame(rows)
-    table.attrs["outcomes"] = run.outcomes
-    return table
-
-
-def run_projection(
-    scenario: Scenario,
-    events: pd.DataFrame | None = None,
-    replications: int = 20_000,
-    horizons: tuple[int, ...] = (7, 30, 90),
-    seed: int = 0,
-    rungs: tuple[int, ...] = (4,),
-) -> pd.DataFrame:
-    """Project from the best-figure replay and from the uncertain one, on the same seed.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The crisis.
-    events : DataFrame, optional
-        The timeline; default :func:`sim.history.timeline.load_events`.
-    replications, horizons, seed, rungs
-        As in :func:`project`; the uncertain replay has one draw per replication.
-
-    Returns
-    -------
-    DataFrame
-        The rows of :func:`project` for both starts, then one row per (rung, horizon) with
-        ``start`` = "difference": the paired difference (uncertain - best) and its 95 % interval
-        under common random numbers.
-    """
-    events = load_events() if events is None else events
-    best = replay(events, scenario)
-    spread = replay(events, scenario, draws=replications, seed=seed, uncertainty=True)
-    tables = [project(scenario, r, replications, horizons, seed, rungs) for r in (best, spread)]
-    rows = []
-    for rung in rungs:
-        for days in horizons:
-            diff = stats.paired_difference(
-                tables[0].attrs["outcomes"], tables[1].attrs["outcomes"], rung, days
-            )
-            rows.append(
-                {
-                    "start": "difference",
-                    "rung": rung,
-                    "within_days": days,
-                    "probability": diff.difference,
-                    "ci_low": diff.low,
-                    "ci_high": diff.high,
-                    "replications": diff.n,
-                    "draws": replications,
-                }
-            )
-    return pd.concat([*tables, pd.DataFrame(rows)], ignore_index=True)
-
-
-_LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 8, "frameon": False}
-_KIND_STYLE = {
-    "attack": ("tab:red", "v"),
-    "strike": ("tab:blue", "^"),
-    "clash": ("tab:purple", "D"),
-    "ceasefire": ("tab:green", "o"),
-    "agreement": ("tab:green", "s"),
-    "talks": ("tab:olive", "s"),
-    "closure": ("tab:gray", "x"),
-    "statement": ("tab:gray", "+"),
-}
-
-
-def plot_replay(
-    result: ReplayResult, uncertain: ReplayResult | None = None, since: str | None = "2024-01-01"
-) -> Figure:
-    """Plot the replayed pressure, grievance, militant strength and rung, events marked.
-
-    Parameters
-    ----------
-    result : ReplayResult
-        The replay drawn as lines (its 5-95 % band too if it has several draws).
-    uncertain : ReplayResult, optional
-        A replay with drawn deaths whose 5-95 % band is shaded behind the lines.
-    since : str, optional
-        First date shown (ISO); None shows the whole replay.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 9), layout="constrained")
-    axes = fig.subplots(4, 1, sharex=True, height_ratios=(3, 3, 2, 2))
-    paths = result.paths
-    band = uncertain if uncertain is not None else (result if result.low is not None else None)
-    panels = (
-        ("pressure_", "domestic pressure"),
-        ("grievance_", "grievance (of → toward)"),
-        ("strength_", "militant strength"),
-    )
-    for ax, (prefix, title) in zip(axes, panels, strict=False):
-        for column in [c for c in paths.columns if c.startswith(prefix)]:
-            label = column.removeprefix(prefix).replace("_", " → ")
-            (line,) = ax.plot(paths["date"], paths[column], label=label, lw=1.4)
-            if band is not None and band.low is not None:
-                ax.fill_between(
-                    band.low["date"],
-                    band.low[column],
-                    band.high[column],
-                    color=line.get_color(),
-                    alpha=0.2,
-                    lw=0,
-                )
-        ax.set_ylabel(title)
-        ax.legend(**_LEGEND)
-    ax = axes[3]
-    for column in [c for c in paths.columns if c.startswith("rung_")]:
-        pair = column.removeprefix("rung_")
-        ax.step(
-            paths["date"],
-            paths[column],
-            where="post",
-            color="black",
-            lw=1.2,
-            label=f"expected rung {pair.replace('_', '–')}",
-        )
-        cease = paths[f"ceasefire_{pair}"].to_numpy()
-        ax.fill_between(
-            paths["date"],
-            0,
-            5,
-            where=cease,
-            step="post",
-            color="tab:green",
-            alpha=0.15,
-            lw=0,
-            label="ceasefire in force",
-        )
-    ax.set_ylim(0, 5.6)
-    ax.set_yticks(range(6))
-    ax.set_ylabel("rung")
-    events = result.applied[result.applied["role"] != "none"]
-    seen: set[str] = set()
-    for row in events.itertuples(index=False):
-        color, marker = _KIND_STYLE.get(row.kind, ("black", "."))
-        for ax in axes:
-            ax.axvline(row.date, color=color, alpha=0.25, lw=0.8)
-        label = row.kind if row.kind not in seen else None
-        seen.add(row.kind)
-        size = 20 + 4 * (0 if pd.isna(row.killed_best) else int(row.killed_best))
-        axes[3].scatter(row.date, 5.2, s=size, color=color, marker=marker, label=label, zorder=3)
-    axes[3].legend(**_LEGEND)
-    start = pd.Timestamp(since) if since is not None else paths["date"].iloc[0]
-    axes[3].set_xlim(
-        max(start, paths["date"].iloc[0] - pd.Timedelta(days=14)),
-        paths["date"].iloc[-1] + pd.Timedelta(days=7),
-    )
-    kind = (
-        f"best figures; band: 5–95 % of {band.draws} draws within the sources' range"
-        if band is not None
-        else "best figures"
-    )
-    fig.suptitle(
-        f"State replayed from the event timeline up to {result.as_of} ({kind})\n"
-        "marker size: deaths (best figure); lines: events",
-        fontsize=10,
-    )
-    return fig
-
-
 def write_start_values(
     values: dict[str, dict[str, dict[str, Any]]], path: str | Path | None = None, basis: str = BASIS
 ) -> Path:
@@ -901,62 +668,3 @@ def _yaml_value(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
     return str(value)
-
-
-def _starting_table(best: ReplayResult, spread: ReplayResult | None) -> pd.DataFrame:
-    """One row per starting key: best-figure value, and median and 5-95 % of the draws."""
-    rows = []
-    for key, array in best.start.items():
-        row: dict[str, Any] = {"key": key, "best": float(array[0])}
-        if spread is not None:
-            low, mid, high = np.quantile(spread.start[key], _QUANTILES)
-            row.update(median=mid, q05=low, q95=high)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Replay the seed timeline, print the starting state and the projection, save the plot."""
-    parser = argparse.ArgumentParser(prog="python -m sim.history", description=main.__doc__)
-    parser.add_argument("--scenario", default="pak_afg_2026", help="scenario name or YAML path")
-    parser.add_argument("--replications", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--figure",
-        default=str(REPO_ROOT / "docs/figures/history_replay.png"),
-        help="where to save the replay plot ('' to skip)",
-    )
-    parser.add_argument(
-        "--write-scenario",
-        action="store_true",
-        help="write the best-figure starting values into the scenario YAML",
-    )
-    args = parser.parse_args(argv)
-    scenario = load_scenario(args.scenario)
-    events = load_events()
-    best = replay(events, scenario)
-    spread = replay(events, scenario, draws=args.replications, seed=args.seed, uncertainty=True)
-    with pd.option_context(
-        "display.width", 120, "display.max_columns", 20, "display.float_format", "{:.4f}".format
-    ):
-        print(f"Starting state on {best.as_of} (replayed from {events.attrs['path']}):")
-        print(_starting_table(best, spread).to_string(index=False))
-        print(f"ladder: {best.ladder()}; ceasefire violations: {best.violations}")
-        print(
-            f"\nP(max rung >= k) from the replayed state (k = 4 interstate clashes, 5 war), "
-            f"{args.replications} replications, seed {args.seed}:"
-        )
-        table = run_projection(scenario, events, args.replications, seed=args.seed, rungs=(4, 5))
-        print(table.to_string(index=False))
-    print("These numbers explore a scenario; they are not a forecast.")
-    if args.write_scenario:
-        print(f"wrote {write_start_values(best.to_scenario_values(), args.scenario)}")
-    if args.figure:
-        figure = Path(args.figure)
-        figure.parent.mkdir(parents=True, exist_ok=True)
-        plot_replay(best, spread).savefig(figure, dpi=110)
-        print(f"saved {figure}")
-
-
-if __name__ == "__main__":
-    main()

@@ -9,13 +9,12 @@ from matplotlib.figure import Figure
 import sim
 from sim.history.replayer import (
     BASIS,
-    plot_replay,
-    project,
     replay,
-    run_projection,
     write_start_values,
 )
 from sim.history.timeline import EVENT_COLUMNS, load_events
+from sim.plots.history import plot_replay
+from sim.runs.projection import project, run_projection
 
 # A tiny crisis whose every rate is set here, so the test can compute the replay by hand.
 PER_DEATH, HALF_LIFE = 0.02, 14.0
@@ -259,7 +258,7 @@ def test_replay_refuses_bad_input(tiny):
 
 
 def test_main_prints_state_and_projection_and_saves_the_plot(tmp_path, capsys):
-    from sim.history.replayer import main
+    from sim.app.history import main
 
     figure = tmp_path / "replay.png"
     main(["--replications", "200", "--figure", str(figure)])

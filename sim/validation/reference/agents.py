@@ -10,7 +10,7 @@ product of uniforms, ``random.paretovariate`` and ``random.expovariate``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import mesa
 
@@ -18,8 +18,22 @@ from sim.core.ladder import MAX_RUNG
 from sim.scenario.schema import MediatorSpec, MilitantSpec, StateSpec
 from sim.validation.reference.rules import Situation, retaliation
 
-if TYPE_CHECKING:
-    from sim.validation.reference.model import ReferenceModel
+
+class World(Protocol):
+    """What an agent reads of its model (:class:`~.model.ReferenceModel`), as a protocol.
+
+    The model imports its agents and never the reverse.
+    """
+
+    spec: Any
+    states: dict[str, Any]
+    hosted_by: dict[str, list[str]]
+    pair_of: Any
+    rung: Any
+    in_ceasefire: Any
+    ceasefire: Any
+    clashes: int
+    battle_deaths: int
 
 
 def _decay(half_life: float) -> float:
@@ -29,9 +43,7 @@ def _decay(half_life: float) -> float:
 class StateAgent(mesa.Agent):
     """A state: suffers attacks, remembers provocations, answers them through its rule."""
 
-    def __init__(
-        self, model: ReferenceModel, sid: str, spec: StateSpec, opponents: list[str]
-    ) -> None:
+    def __init__(self, model: World, sid: str, spec: StateSpec, opponents: list[str]) -> None:
         super().__init__(model)
         self.sid = sid
         self.spec = spec
@@ -145,7 +157,7 @@ class StateAgent(mesa.Agent):
 class MilitantAgent(mesa.Agent):
     """A militant group: attacks its targets; strikes on its host degrade it."""
 
-    def __init__(self, model: ReferenceModel, gid: str, spec: MilitantSpec, share: float) -> None:
+    def __init__(self, model: World, gid: str, spec: MilitantSpec, share: float) -> None:
         super().__init__(model)
         self.gid = gid
         self.spec = spec
@@ -208,7 +220,7 @@ class MilitantAgent(mesa.Agent):
 class MediatorAgent(mesa.Agent):
     """A mediator: while the pair's rung is high enough and no ceasefire holds, tries for one."""
 
-    def __init__(self, model: ReferenceModel, mid: str, spec: MediatorSpec) -> None:
+    def __init__(self, model: World, mid: str, spec: MediatorSpec) -> None:
         super().__init__(model)
         self.mid = mid
         self.spec = spec
