@@ -1,0 +1,536 @@
+"""Robustness of policies across uncertain futures, on common random numbers.
+
+A *policy* is a set of lever settings (e.g. Pakistan's retaliation rule); a *future* is one point
+of a design over uncertain parameters (a :class:`~sim.sweeps.Sweep`, e.g. a Latin hypercube over
+assumptions). Every policy runs in every future on the same seed, so replication *r* sees the same
+random numbers everywhere. For an outcome (P(max rung >= k within t days)) and each policy,
+:func:`robustness_metrics` gives the metrics of McPhail et al. (2018):
+
+- ``expected``: the mean probability over the futures (Laplace's principle of insufficient
+  reason: the futures are equally likely);
+- ``worst``: the highest probability in any future (Wald's maximin, for a harm: minimax);
+- ``max_regret`` and ``p90_regret``: regret is the probability under the policy minus the lowest
+  probability any policy achieves in the same future (Savage's regret from the best policy); its
+  maximum over the futures and its 90th percentile;
+- ``satisficing``: the share of futures where the probability stays at or under a threshold
+  (Starr's domain criterion).
+
+Each comes with a bootstrap interval over replications, resampled jointly across all policies and
+futures (they share the replications), so the interval carries the Monte Carlo error of every
+probability and the correlation that common random numbers give them.
+:func:`run_robustness` runs the policies x futures through the sweep machinery and writes the
+table; ``python -m sim experiment=robustness`` does it from a config (``docs/robustness.md``).
+
+References
+----------
+McPhail, C., Maier, H. R., Kwakkel, J. H., Giuliani, M., Castelletti, A. and Westra, S. (2018).
+"Robustness metrics: how are they calculated, when should they be used and why do they give
+different results?" Earth's Future 6(2), 169-191. https://doi.org/10.1002/2017EF000649
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from sim import store
+from sim.errors import ConfigError, did_you_mean
+from sim.stats import binomial_interval
+from sim.sweeps import OUTCOMES_DIR, Sweep, run_sweep
+
+__all__ = [
+    "METRICS",
+    "Outcome",
+    "RobustnessResult",
+    "robustness_metrics",
+    "robustness_from_config",
+    "run_robustness",
+    "run_robustness_from_config",
+]
+
+METRICS = ("expected", "worst", "max_regret", "p90_regret", "satisficing")
+"""The metrics of :func:`robustness_metrics`, in the order of the table's columns."""
+
+_TABLE_FILE = "robustness.csv"
+_PROBABILITIES_FILE = "probabilities.csv"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome judged across futures: P(max rung >= `rung` within `within` days).
+
+    Parameters
+    ----------
+    rung : int
+        Rung of the ladder, 0..5.
+    within : int
+        Days, >= 1 and at most the horizon.
+    threshold : float
+        Satisficing threshold: a future is acceptable when the probability is at most this, in
+        [0, 1].
+    """
+
+    rung: int
+    within: int
+    threshold: float
+
+    def __post_init__(self) -> None:
+        if self.rung not in range(6):
+            raise ValueError(f"rung must be an integer in 0..5, got {self.rung}")
+        if self.within < 1:
+            raise ValueError(f"within must be >= 1 day, got {self.within}")
+        if not 0 <= self.threshold <= 1:
+            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+
+    @property
+    def name(self) -> str:
+        """Column-style name, ``p_rung{k}_{t}d`` as in a sweep table."""
+        return f"p_rung{self.rung}_{self.within}d"
+
+
+def _metrics(p: np.ndarray, threshold: float) -> np.ndarray:
+    """The metrics of probabilities `p` of shape (P, F, ...), shape (len(METRICS), P, ...)."""
+    regret = p - p.min(axis=0, keepdims=True)
+    return np.stack(
+        [
+            p.mean(axis=1),
+            p.max(axis=1),
+            regret.max(axis=1),
+            np.quantile(regret, 0.9, axis=1),
+            (p <= threshold).mean(axis=1),
+        ]
+    )
+
+
+def robustness_metrics(
+    reached: np.ndarray,
+    policies: Sequence[str],
+    threshold: float,
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Robustness of each policy across futures, with bootstrap intervals over replications.
+
+    Parameters
+    ----------
+    reached : np.ndarray
+        Whether replication r reached the outcome under policy i in future f, bool of shape
+        (P, F, R) with P >= 1 policies, F >= 1 futures and R >= 2 replications; replication r is
+        the same random numbers in every (policy, future) (common random numbers).
+    policies : sequence of str
+        The P policy names, in the order of `reached`.
+    threshold : float
+        Satisficing threshold on the probability, in [0, 1].
+    confidence : float
+        Confidence level of the intervals, in (0, 1).
+    n_resamples : int
+        Bootstrap resamples of the replications.
+    seed : int
+        Seed of the PCG64 generator drawing the resamples.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per policy: ``policy``, then for each metric of `METRICS` its value and
+        ``_low``, ``_high``. ``expected`` and ``worst`` are probabilities, the regrets are
+        differences of probabilities (>= 0; 0 for a policy best in every future), and
+        ``satisficing`` a share of futures.
+
+    Notes
+    -----
+    With ``p[i, f]`` the share of replications reaching the outcome, the metrics are those of
+    McPhail et al. (2018) [1]_ for a harm (lower is better): the mean over futures (Laplace),
+    the maximum (minimax), the regret ``p[i, f] - min_j p[j, f]`` (Savage), its maximum and 90th
+    percentile over futures, and the share of futures with ``p[i, f] <= threshold`` (Starr's
+    domain criterion, satisficing).
+
+    The intervals are percentile intervals of ``scipy.stats.bootstrap`` resampling the
+    replication index, the same draw for every policy and future, so they carry the Monte Carlo
+    error of every ``p[i, f]`` and their correlation under common random numbers. They say
+    nothing about which futures were chosen: the futures are the question's ensemble, not a
+    sample to generalise from. Regret against the best policy in a future is biased upward by
+    Monte Carlo noise (the minimum of noisy estimates is too low); common random numbers and
+    enough replications keep that small, and the interval shows how small.
+
+    References
+    ----------
+    .. [1] McPhail, C. et al. (2018). "Robustness metrics: how are they calculated, when should
+       they be used and why do they give different results?" Earth's Future 6(2), 169-191.
+
+    Examples
+    --------
+    >>> reached = np.zeros((2, 3, 100), dtype=bool)
+    >>> reached[0, :, :10] = True          # policy a: P = 0.1 in every future
+    >>> reached[1, 0, :30] = True          # policy b: 0.3 in one future, 0 in the others
+    >>> table = robustness_metrics(reached, ["a", "b"], threshold=0.2, n_resamples=200)
+    >>> table[["policy", "expected", "worst", "max_regret", "satisficing"]].round(3)
+      policy  expected  worst  max_regret  satisficing
+    0      a       0.1    0.1         0.1        1.000
+    1      b       0.1    0.3         0.2        0.667
+    """
+    data = np.asarray(reached)
+    if data.ndim != 3 or data.dtype != bool:
+        raise ValueError(f"reached must be a bool array (P, F, R), got {data.dtype} {data.shape}")
+    if data.shape[0] != len(policies):
+        raise ValueError(f"reached has {data.shape[0]} policies, policies names {len(policies)}")
+    if data.shape[1] < 1 or data.shape[2] < 2:
+        raise ValueError(f"reached needs >= 1 future and >= 2 replications, got {data.shape}")
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+
+    def statistic(x: np.ndarray, axis: int = -1) -> np.ndarray:
+        return _metrics(x.mean(axis=axis), threshold)
+
+    values = statistic(data)
+    res = sps.bootstrap(
+        (data,),
+        statistic,
+        axis=-1,
+        n_resamples=n_resamples,
+        confidence_level=confidence,
+        method="percentile",
+        # Resamples of (P, F, batch, R) booleans: keep the batch small for memory.
+        batch=max(1, 2_000_000 // data.size),
+        rng=np.random.Generator(np.random.PCG64(seed)),
+    )
+    low, high = res.confidence_interval
+    table = pd.DataFrame({"policy": list(policies)})
+    for m, metric in enumerate(METRICS):
+        table[metric] = values[m]
+        # Where every resample agrees (e.g. a probability of 0 everywhere) the bounds are NaN.
+        table[f"{metric}_low"] = np.where(np.isnan(low[m]), values[m], low[m])
+        table[f"{metric}_high"] = np.where(np.isnan(high[m]), values[m], high[m])
+    return table
+
+
+@dataclass(frozen=True, eq=False)
+class RobustnessResult:
+    """Policies judged across futures, read from or written to a folder.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+        One row per (outcome, policy): ``outcome`` (``p_rung{k}_{t}d``), ``threshold``, then the
+        columns of :func:`robustness_metrics`.
+    probabilities : pd.DataFrame
+        One row per (outcome, policy, future): ``outcome``, ``policy``, ``future`` (the point
+        index of the futures design), the future's parameters, ``probability`` with its Wilson
+        ``low`` and ``high``, and ``replications``.
+    folder : Path
+        Where the policies' sweeps and the tables are.
+    """
+
+    table: pd.DataFrame
+    probabilities: pd.DataFrame
+    folder: Path
+
+    def summary(self) -> str:
+        """A printable table: each outcome's metrics by policy, with their intervals."""
+        lines = []
+        for outcome, rows in self.table.groupby("outcome", sort=False):
+            lines.append(
+                f"{outcome} (satisficing: at most {rows['threshold'].iloc[0]:g}), "
+                f"{self.probabilities['future'].nunique()} futures:"
+            )
+            shown = pd.DataFrame({"policy": rows["policy"]})
+            for metric in METRICS:
+                shown[metric] = [
+                    f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+                    for v, lo, hi in zip(
+                        rows[metric], rows[f"{metric}_low"], rows[f"{metric}_high"], strict=True
+                    )
+                ]
+            lines.append(shown.to_string(index=False))
+        return "\n".join(lines)
+
+
+def _policy_folder(folder: Path, index: int, name: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    return folder / f"policy-{index:02d}-{safe}"
+
+
+def run_robustness(
+    policies: Mapping[str, Mapping[str, Any]],
+    futures: Sweep,
+    outcomes: Sequence[Outcome],
+    scenario: Any = None,
+    folder: str | os.PathLike = "outputs/robustness",
+    *,
+    replications: int = 1000,
+    horizon: int = 365,
+    seed: int = 0,
+    chunk_size: int = 8192,
+    executor: Mapping[str, Any] | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+) -> RobustnessResult:
+    """Run every policy in every future on the same seed and judge the policies' robustness.
+
+    Parameters
+    ----------
+    policies : mapping
+        Policy name -> settings (scenario key path -> value, as a sweep's ``fixed``), e.g.
+        ``{"restraint": {"states.pakistan.retaliation": {"name": "threshold", "level": 1.0}}}``;
+        at least two policies.
+    futures : Sweep
+        The design over uncertain parameters; its points are the futures. The policies' keys
+        must not be among its parameters.
+    outcomes : sequence of Outcome
+        The outcomes judged, each with its satisficing threshold; ``within`` at most `horizon`.
+    scenario : Scenario, str or mapping, optional
+        The base scenario (as :func:`~sim.sweeps.run_sweep`).
+    folder : path
+        Each policy's sweep runs in ``policy-NN-<name>/`` below it (a rerun resumes), keeping
+        every point's outcomes; the tables are written as ``robustness.csv`` and
+        ``probabilities.csv``.
+    replications, horizon, seed, chunk_size : int
+        Monte Carlo settings, the same for every policy and future: common random numbers.
+    executor : mapping, optional
+        As in :func:`~sim.sweeps.run_sweep`.
+    confidence : float
+        Confidence level of every interval.
+    n_resamples : int
+        Bootstrap resamples (:func:`robustness_metrics`).
+
+    Returns
+    -------
+    RobustnessResult
+    """
+    if len(policies) < 2:
+        raise ConfigError("robustness.policies", "give at least two policies to compare")
+    if not outcomes:
+        raise ConfigError("robustness.outcomes", "give at least one outcome")
+    swept = {p.path for p in futures.parameters}
+    for name, settings in policies.items():
+        clash = sorted(swept & {str(k).removeprefix("scenario.") for k in settings})
+        if clash:
+            raise ConfigError(
+                f"robustness.policies.{name}",
+                f"{clash[0]} is both a lever of the policy and an uncertain parameter of the "
+                "futures: keep levers and uncertainties apart",
+            )
+    for outcome in outcomes:
+        if outcome.within > horizon:
+            raise ConfigError(
+                "robustness.outcomes",
+                f"within={outcome.within} exceeds the horizon {horizon}: outcomes are censored",
+            )
+    folder = Path(folder)
+    points = futures.points()
+    rungs = sorted({o.rung for o in outcomes})
+    # (outcome, policy, future, replication)
+    reached = np.zeros((len(outcomes), len(policies), len(points), replications), dtype=bool)
+    for i, (name, settings) in enumerate(policies.items()):
+        sweep = dataclasses.replace(
+            futures,
+            fixed={**futures.fixed, **dict(settings)},
+            keep_outcomes=True,
+            baseline=None,
+            analyze=(),
+            discover=None,
+            name=f"{futures.name}-{name}",
+            rungs=tuple(rungs),
+            horizons=tuple(sorted({o.within for o in outcomes})),
+        )
+        result = run_sweep(
+            sweep,
+            scenario,
+            _policy_folder(folder, i, name),
+            replications=replications,
+            horizon=horizon,
+            seed=seed,
+            chunk_size=chunk_size,
+            executor=executor,
+        )
+        if not result.ok:
+            raise RuntimeError(
+                f"policy {name}: {len(result.failures)} future(s) failed, e.g. "
+                f"{result.failures[0]['error']}; see {result.folder}"
+            )
+        for point in points:
+            path = result.folder / OUTCOMES_DIR / f"point-{point.index:06d}.parquet"
+            days = store.read_parquet(path).sort_values("replication")
+            for o, outcome in enumerate(outcomes):
+                day = days[f"day_rung_{outcome.rung}"]
+                reached[o, i, point.index] = (day <= outcome.within).to_numpy()
+    names = list(policies)
+    tables, probabilities = [], []
+    for o, outcome in enumerate(outcomes):
+        table = robustness_metrics(
+            reached[o], names, outcome.threshold, confidence, n_resamples, seed=seed
+        )
+        table.insert(0, "threshold", outcome.threshold)
+        table.insert(0, "outcome", outcome.name)
+        tables.append(table)
+        counts = reached[o].sum(axis=-1)
+        for i, name in enumerate(names):
+            for point in points:
+                k = int(counts[i, point.index])
+                est = binomial_interval(k, replications, "wilson", confidence)
+                probabilities.append(
+                    {
+                        "outcome": outcome.name,
+                        "policy": name,
+                        "future": point.index,
+                        **point.display,
+                        "probability": est.estimate,
+                        "low": est.low,
+                        "high": est.high,
+                        "replications": replications,
+                    }
+                )
+    result = RobustnessResult(
+        table=pd.concat(tables, ignore_index=True),
+        probabilities=pd.DataFrame(probabilities),
+        folder=folder,
+    )
+    store.write_csv(result.table, folder / _TABLE_FILE)
+    store.write_csv(result.probabilities, folder / _PROBABILITIES_FILE)
+    return result
+
+
+_KEYS = ("policies", "futures", "outcomes", "confidence", "resamples", "folder")
+
+
+def robustness_from_config(node: Any) -> dict[str, Any]:
+    """Read a ``robustness:`` config node into the arguments of :func:`run_robustness`.
+
+    Parameters
+    ----------
+    node : mapping
+        ``policies`` (name -> settings), ``futures`` (a sweep node, :meth:`Sweep.from_config`),
+        ``outcomes`` (a list of ``{rung, within, threshold}``), optionally ``confidence``,
+        ``resamples`` and ``folder``.
+
+    Returns
+    -------
+    dict
+        ``policies``, ``futures``, ``outcomes``, ``confidence``, ``n_resamples`` and, if given,
+        ``folder``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, e.g. ``robustness.outcomes.0.rung: rung must be an integer in 0..5``.
+    """
+    from omegaconf import OmegaConf
+
+    data = OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+    if not isinstance(data, Mapping):
+        raise ConfigError("robustness", f"must be a mapping, got {data!r}")
+    unknown = [k for k in data if k not in _KEYS]
+    if unknown:
+        raise ConfigError(
+            f"robustness.{unknown[0]}", f"unknown key; {did_you_mean(str(unknown[0]), _KEYS)}"
+        )
+    for key in ("policies", "futures", "outcomes"):
+        if not data.get(key):
+            raise ConfigError(f"robustness.{key}", "missing: see docs/robustness.md")
+    policies = data["policies"]
+    if not isinstance(policies, Mapping) or not all(
+        isinstance(v, Mapping) for v in policies.values()
+    ):
+        raise ConfigError(
+            "robustness.policies", "must map each policy name to its settings (key path: value)"
+        )
+    futures = dict(data["futures"])
+    futures.setdefault("name", "futures")
+    try:
+        sweep = Sweep.from_config(futures)
+    except ConfigError as exc:
+        message = str(exc).removeprefix(f"{exc.path}: ")
+        raise ConfigError(
+            f"robustness.futures.{exc.path.removeprefix('sweep.')}", message
+        ) from None
+    outcomes = []
+    for i, item in enumerate(data["outcomes"]):
+        try:
+            outcomes.append(Outcome(**dict(item)))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"robustness.outcomes.{i}", str(exc)) from None
+    args = {
+        "policies": {str(k): dict(v) for k, v in policies.items()},
+        "futures": sweep,
+        "outcomes": outcomes,
+        "confidence": float(data.get("confidence", 0.95)),
+        "n_resamples": int(data.get("resamples", 1000)),
+    }
+    if data.get("folder"):
+        args["folder"] = str(data["folder"])
+    return args
+
+
+def run_robustness_from_config(
+    cfg: Any,
+    results: str | os.PathLike | None = None,
+    overrides: Sequence[str] = (),
+    command: Sequence[str] | None = None,
+) -> RobustnessResult:
+    """Run the robustness node of an experiment config: ``python -m sim experiment=robustness``.
+
+    Parameters
+    ----------
+    cfg : DictConfig
+        A config composed by Hydra with a ``robustness`` node (:func:`robustness_from_config`);
+        the scenario, ``mc`` and ``executor`` are read and checked by
+        :func:`sim.experiment.experiment_from_config`.
+    results : path, optional
+        The run's results folder: it gets ``config.yaml``, ``overrides.yaml``,
+        ``manifest.json``, ``robustness.csv`` (also as ``summary.csv``), ``probabilities.csv``
+        and ``figures/robustness.png``. The policies' sweeps live in a stable folder,
+        ``robustness.folder`` or ``<output.root>/<name>/robustness``, so the same command
+        resumes them.
+    overrides, command : sequence of str
+        Recorded in the results folder.
+
+    Returns
+    -------
+    RobustnessResult
+    """
+    from sim.experiment import experiment_from_config
+
+    experiment = experiment_from_config(cfg, overrides=overrides)
+    if experiment.mc.stop:
+        raise ConfigError(
+            "mc.stop",
+            "every policy and future runs mc.replications replications (common random "
+            "numbers); adaptive stopping is not supported here: remove mc.stop",
+        )
+    args = robustness_from_config(cfg["robustness"])
+    args.setdefault("folder", str(Path(experiment.output.root) / experiment.name / "robustness"))
+    mc = experiment.mc
+    record = store.manifest(mc.seed, command=command, extra={"experiment": experiment.name})
+    result = run_robustness(
+        scenario=experiment.scenario,
+        replications=mc.replications,
+        horizon=mc.horizon,
+        seed=mc.seed,
+        chunk_size=mc.chunk_size,
+        executor=dataclasses.asdict(experiment.executor),
+        **args,
+    )
+    if results is not None:
+        from sim import plots
+
+        folder = store.ResultsFolder(results)
+        folder.write_config(experiment.config)
+        folder.write_overrides(list(overrides))
+        store.write_csv(result.table, folder.path / _TABLE_FILE)
+        store.write_csv(result.probabilities, folder.path / _PROBABILITIES_FILE)
+        folder.write_summary(result.table)
+        if experiment.output.figures:
+            folder.save_figure(plots.robustness_chart(result.table), "robustness")
+        record["robustness_folder"] = str(result.folder.resolve())
+        folder.write_manifest(store.finish_manifest(record))
+    return result
