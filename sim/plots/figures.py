@@ -14,6 +14,7 @@ percent.
 - :func:`sweep_response`, :func:`heatmap`, :func:`sensitivity_bars`: results of a sweep, given as
   plain tables with the column names as arguments.
 - :func:`policy_comparison`: paired differences between policies run on the same random numbers.
+- :func:`robustness_chart`: policies' robustness metrics across futures (``sim.robustness``).
 - :func:`save_figures`: the standard figures of a Monte Carlo result, written as PNG files.
 
 :func:`describe_events` turns an event log into a table of sentences-in-columns (date, who, what,
@@ -54,6 +55,7 @@ __all__ = [
     "fan_chart",
     "heatmap",
     "policy_comparison",
+    "robustness_chart",
     "rung_shares",
     "save_figures",
     "sensitivity_bars",
@@ -950,6 +952,69 @@ def _save(fig: Figure, path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+_ROBUSTNESS_WORDS = {
+    "expected": "mean over futures",
+    "worst": "worst future",
+    "max_regret": "largest regret",
+    "p90_regret": "90th percentile regret",
+    "satisficing": "futures at or under the threshold",
+}
+
+
+def robustness_chart(table: pd.DataFrame) -> Figure:
+    """Draw each policy's robustness metrics with their intervals: outcomes x metrics.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+        ``RobustnessResult.table`` (:func:`sim.robustness.run_robustness`): one row per
+        (outcome, policy) with ``outcome``, ``threshold``, ``policy`` and each metric with
+        ``_low`` and ``_high``.
+
+    Returns
+    -------
+    Figure
+        One row of panels per outcome, one column per metric; in each panel a dot per policy at
+        the metric with a bar over its interval, in percent (lower is better, except for the
+        share of futures under the threshold).
+    """
+    metrics = [m for m in _ROBUSTNESS_WORDS if m in table.columns]
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    if not metrics or not outcomes:
+        raise ValueError("the table has no outcome rows or no metric columns to draw")
+    policies = list(dict.fromkeys(table["policy"]))
+    fig = _figure(width=2.4 * len(metrics) + 1.5, height=0.5 * len(policies) * len(outcomes) + 2)
+    axes = fig.subplots(len(outcomes), len(metrics), sharey=True, squeeze=False)
+    y = np.arange(len(policies))
+    for row, outcome in enumerate(outcomes):
+        rows = table[table["outcome"] == outcome].set_index("policy").loc[policies]
+        for col, metric in enumerate(metrics):
+            ax = axes[row, col]
+            value = 100 * rows[metric].to_numpy(dtype=float)
+            low = 100 * rows[f"{metric}_low"].to_numpy(dtype=float)
+            high = 100 * rows[f"{metric}_high"].to_numpy(dtype=float)
+            ax.errorbar(
+                value, y, xerr=[value - low, high - value], fmt="o", color="black", capsize=3
+            )
+            ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+            ax.grid(axis="x", alpha=0.3)
+            # From 0, so that panels compare; a share of futures runs to 100 %.
+            ax.set_xlim(0, 105 if metric == "satisficing" else max(1.0, 1.1 * np.nanmax(high)))
+            if row == 0:
+                ax.set_title(_ROBUSTNESS_WORDS[metric], fontsize="small")
+            if col == 0:
+                threshold = rows["threshold"].iloc[0]
+                label = f"{column_words(outcome)} (threshold {threshold:.0%})"
+                ax.set_ylabel(textwrap.fill(label, 28), fontsize="small")
+    axes[0, 0].set_yticks(y, policies)
+    axes[0, 0].invert_yaxis()
+    _title(
+        axes[0, 0],
+        "Policies across futures, on the same random numbers (95 % intervals: Monte Carlo error)",
+    )
+    return fig
 
 
 def save_figures(result: SimulationResult, folder: Path) -> list[Path]:

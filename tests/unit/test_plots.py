@@ -495,3 +495,31 @@ def test_column_words():
         "mean civilians killed, Afghanistan"
     )
     assert plots.column_words("mediators.qatar.leverage") == "Qatar: leverage"
+
+
+def test_robustness_chart_draws_each_metric_of_each_policy():
+    from sim.robustness import METRICS, robustness_metrics
+
+    reached = np.arange(100) < np.array([[[10], [30]], [[20], [5]], [[15], [15]]]) * 1.0
+    tables = []
+    for outcome, threshold in (("p_rung4_365d", 0.2), ("p_rung5_365d", 0.1)):
+        table = robustness_metrics(reached, ["a", "b", "c"], threshold, n_resamples=100)
+        table.insert(0, "threshold", threshold)
+        table.insert(0, "outcome", outcome)
+        tables.append(table)
+    table = pd.concat(tables, ignore_index=True)
+    fig = plots.robustness_chart(table)
+    assert isinstance(fig, Figure)
+    axes = np.array(fig.axes).reshape(2, len(METRICS))
+    assert [ax.get_title() for ax in axes[0]][0] == "mean over futures"
+    assert [t.get_text() for t in axes[0, 0].get_yticklabels()] == ["a", "b", "c"]
+    assert "chance of war within 365 days (threshold 10%)" in axes[1, 0].get_ylabel().replace(
+        "\n", " "
+    )
+    for row, outcome in enumerate(("p_rung4_365d", "p_rung5_365d")):
+        rows = table[table["outcome"] == outcome]
+        for col, metric in enumerate(METRICS):
+            dots = axes[row, col].lines[0]
+            np.testing.assert_allclose(dots.get_xdata(), 100 * rows[metric])
+    with pytest.raises(ValueError, match="no outcome rows"):
+        plots.robustness_chart(table.iloc[:0])
