@@ -57,6 +57,9 @@ def run(cfg: DictConfig) -> None:
             if cfg.get("sweep") is not None:
                 _run_sweep(cfg, folder, overrides, command)
                 return
+            if cfg.get("robustness") is not None:
+                _run_robustness(cfg, folder, overrides, command)
+                return
             experiment = experiment_from_config(cfg, overrides=overrides)
         except BaseException:
             # Hydra made the folder before the checks ran: leave no empty folder behind.
@@ -83,6 +86,17 @@ def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: lis
             "command again to retry them",
             result.exit_code,
         )
+
+
+def _run_robustness(
+    cfg: DictConfig, folder: Path, overrides: list[str], command: list[str]
+) -> None:
+    from sim.robustness import run_robustness_from_config
+
+    result = run_robustness_from_config(cfg, results=folder, overrides=overrides, command=command)
+    if not cfg.output.quiet:
+        print(result.summary())
+    print(f"results: {folder}")
 
 
 def _check_validation(result: ExperimentResult) -> None:

@@ -288,6 +288,9 @@ class Config:
     sweep : mapping, optional
         A sweep over scenario keys (:meth:`sim.sweeps.Sweep.from_config`, checked there); with
         it, ``python -m sim`` runs the sweep instead of one Monte Carlo.
+    robustness : mapping, optional
+        Policies judged across futures (:func:`sim.robustness.robustness_from_config`, checked
+        there); with it, ``python -m sim`` runs every policy in every future instead.
     """
 
     name: str = "run"
@@ -301,6 +304,7 @@ class Config:
     validation: ValidationConfig = field(default_factory=ValidationConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
     sweep: Any = None
+    robustness: Any = None
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -190,7 +190,9 @@ def test_the_same_config_and_seed_reproduce_outcomes_bit_for_bit(tmp_path):
 
 
 def _is_sweep(path: Path) -> bool:
-    return "sweep" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    # Sweeps and robustness runs (many points each) are run once below, not in this loop.
+    node = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return "sweep" in node or "robustness" in node
 
 
 MONTE_CARLO = sorted(p.stem for p in EXPERIMENTS_DIR.glob("*.yaml") if not _is_sweep(p))
@@ -222,6 +224,34 @@ def test_a_sweep_experiment_runs_through_the_same_command(tmp_path):
     assert {"config.yaml", "overrides.yaml", "manifest.json", "summary.csv"} <= {
         p.name for p in folder.iterdir()
     }
+
+
+@pytest.mark.slow
+def test_the_robustness_experiment_writes_its_table_and_figure(tmp_path):
+    proc = sim_cli(
+        "experiment=robustness",
+        "mc.replications=20",
+        "mc.horizon=365",
+        "robustness.futures.samples=2",
+        "robustness.resamples=50",
+        f"output.root={tmp_path}",
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "p_rung5_365d (satisficing: at most 0.05), 2 futures:" in proc.stdout
+    folder = results_folder(proc)
+    assert {"config.yaml", "manifest.json", "robustness.csv", "probabilities.csv"} <= {
+        p.name for p in folder.iterdir()
+    }
+    assert (folder / "figures" / "robustness.png").stat().st_size > 0
+    table = pd.read_csv(folder / "robustness.csv")
+    assert len(table) == 2 * 4  # outcomes x policies
+    assert {"expected_low", "max_regret_high", "satisficing"} <= set(table.columns)
+    # A bad key is one line naming it, no traceback.
+    bad = sim_cli("experiment=robustness", "+robustness.polices=1", cwd=tmp_path)
+    assert bad.returncode == 2 and "robustness.polices: unknown key" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 def test_validation_writes_the_comparison_and_fails_beyond_the_tolerance(tmp_path):

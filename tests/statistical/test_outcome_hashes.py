@@ -63,6 +63,13 @@ def digest(table: pd.DataFrame) -> str:
 def outcome_table(name: str, root: Path) -> pd.DataFrame:
     """Run experiment `name` small and return its outcomes table (or, for a sweep, its points)."""
     exp = sim.load_experiment(name, overrides=[*SMALL, f"output.root={root}"])
+    if exp.config.get("robustness") is not None:
+        from sim.robustness import run_robustness_from_config
+
+        small = ["robustness.futures.samples=2", "robustness.resamples=50"]
+        exp = sim.load_experiment(name, overrides=[*SWEEP_SMALL, *small, f"output.root={root}"])
+        # Every policy in every future: the probabilities of all the runs.
+        return run_robustness_from_config(exp.config).probabilities
     if exp.config.get("sweep") is None:
         return exp.simulate(progress=False).outcomes
     from sim.sweeps.runner import run_sweep_from_config

@@ -284,6 +284,10 @@ def test_every_experiment_composes_and_passes_its_checks(path):
         from sim.sweeps.runner import Sweep
 
         assert Sweep.from_config(exp.config.sweep).parameters
+    if exp.config.get("robustness") is not None:
+        from sim.robustness import robustness_from_config
+
+        assert robustness_from_config(exp.config.robustness)["futures"].points()
 
 
 def test_list_is_answered_before_hydra_reads_the_arguments(capsys):
