@@ -1,4 +1,4 @@
-"""Coverage of the robustness intervals (``sim.robustness``) against exact metrics.
+"""Coverage of the robustness intervals (``sim.analysis.robustness``) against exact metrics.
 
 Three policies in four futures with known probabilities; each run draws one uniform per
 replication and lets replication r reach the outcome under (policy, future) when its uniform is
@@ -15,7 +15,7 @@ import argparse
 
 import numpy as np
 
-from sim.robustness import robustness_metrics
+from sim.analysis.robustness import robustness_metrics
 
 P = np.array([[0.10, 0.25, 0.30, 0.15], [0.12, 0.20, 0.10, 0.05], [0.30, 0.15, 0.22, 0.40]])
 REPLICATIONS = 400

@@ -91,9 +91,13 @@ def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: lis
 def _run_robustness(
     cfg: DictConfig, folder: Path, overrides: list[str], command: list[str]
 ) -> None:
-    from sim.robustness import run_robustness_from_config
+    from sim.plots import robustness_chart
+    from sim.storage.store import ResultsFolder
+    from sim.sweeps.robustness import run_robustness_from_config
 
     result = run_robustness_from_config(cfg, results=folder, overrides=overrides, command=command)
+    if cfg.output.figures:
+        ResultsFolder(folder).save_figure(robustness_chart(result.table), "robustness")
     if not cfg.output.quiet:
         print(result.summary())
     print(f"results: {folder}")

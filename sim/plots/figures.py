@@ -14,7 +14,7 @@ percent.
 - :func:`sweep_response`, :func:`heatmap`, :func:`sensitivity_bars`: results of a sweep, given as
   plain tables with the column names as arguments.
 - :func:`policy_comparison`: paired differences between policies run on the same random numbers.
-- :func:`robustness_chart`: policies' robustness metrics across futures (``sim.robustness``).
+- :func:`robustness_chart`: policies' robustness metrics across futures (``sim.sweeps.robustness``).
 - :func:`save_figures`: the standard figures of a Monte Carlo result, written as PNG files.
 
 :func:`describe_events` turns an event log into a table of sentences-in-columns (date, who, what,
@@ -969,7 +969,7 @@ def robustness_chart(table: pd.DataFrame) -> Figure:
     Parameters
     ----------
     table : pd.DataFrame
-        ``RobustnessResult.table`` (:func:`sim.robustness.run_robustness`): one row per
+        ``RobustnessResult.table`` (:func:`sim.sweeps.robustness.run_robustness`): one row per
         (outcome, policy) with ``outcome``, ``threshold``, ``policy`` and each metric with
         ``_low`` and ``_high``.
 

@@ -289,8 +289,9 @@ class Config:
         A sweep over scenario keys (:meth:`sim.sweeps.Sweep.from_config`, checked there); with
         it, ``python -m sim`` runs the sweep instead of one Monte Carlo.
     robustness : mapping, optional
-        Policies judged across futures (:func:`sim.robustness.robustness_from_config`, checked
-        there); with it, ``python -m sim`` runs every policy in every future instead.
+        Policies judged across futures (checked by
+        :func:`sim.sweeps.robustness.robustness_from_config`); with it, ``python -m sim`` runs
+        every policy in every future instead.
     """
 
     name: str = "run"

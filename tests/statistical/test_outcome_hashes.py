@@ -64,7 +64,7 @@ def outcome_table(name: str, root: Path) -> pd.DataFrame:
     """Run experiment `name` small and return its outcomes table (or, for a sweep, its points)."""
     exp = sim.load_experiment(name, overrides=[*SMALL, f"output.root={root}"])
     if exp.config.get("robustness") is not None:
-        from sim.robustness import run_robustness_from_config
+        from sim.sweeps.robustness import run_robustness_from_config
 
         small = ["robustness.futures.samples=2", "robustness.resamples=50"]
         exp = sim.load_experiment(name, overrides=[*SWEEP_SMALL, *small, f"output.root={root}"])

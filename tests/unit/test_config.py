@@ -285,7 +285,7 @@ def test_every_experiment_composes_and_passes_its_checks(path):
 
         assert Sweep.from_config(exp.config.sweep).parameters
     if exp.config.get("robustness") is not None:
-        from sim.robustness import robustness_from_config
+        from sim.sweeps.robustness import robustness_from_config
 
         assert robustness_from_config(exp.config.robustness)["futures"].points()
 

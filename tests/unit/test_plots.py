@@ -498,7 +498,7 @@ def test_column_words():
 
 
 def test_robustness_chart_draws_each_metric_of_each_policy():
-    from sim.robustness import METRICS, robustness_metrics
+    from sim.analysis.robustness import METRICS, robustness_metrics
 
     reached = np.arange(100) < np.array([[[10], [30]], [[20], [5]], [[15], [15]]]) * 1.0
     tables = []

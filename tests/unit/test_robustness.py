@@ -2,17 +2,12 @@
 
 import numpy as np
 import pytest
+from sim.errors import ConfigError
 
 import sim
-from sim.errors import ConfigError
-from sim.robustness import (
-    METRICS,
-    Outcome,
-    robustness_from_config,
-    robustness_metrics,
-    run_robustness,
-)
+from sim.analysis.robustness import METRICS, robustness_metrics
 from sim.sweeps import Sweep, point_scenario
+from sim.sweeps.robustness import Outcome, robustness_from_config, run_robustness
 
 P_ACT = "states.pakistan.retaliation.p_act"
 LEVERAGE = "mediators.qatar.leverage"
