@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from sim.errors import ConfigError
 
 import sim
 from sim.analysis.robustness import METRICS, robustness_metrics
+from sim.core.errors import ConfigError
 from sim.sweeps import Sweep, point_scenario
 from sim.sweeps.robustness import Outcome, robustness_from_config, run_robustness
 
