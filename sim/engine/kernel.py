@@ -19,38 +19,43 @@ def _expit(x: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def _decide(code, par, pressure, received, harm, grievance, weariness, rung, resolve, restraint, u):
-    """The rung a state wants (before the ceasefire cap); mirrors `sim.rules.retaliation`."""
+def _decide(
+    code, par, s, pressure, received, harm, grievance, weariness, rung, resolve, restraint, u
+):
+    """The rung state `s` wants (before the ceasefire cap); mirrors `sim.rules.retaliation`.
+
+    Indices rather than views (`par[s]`) keep reference counting off the hot path.
+    """
     if code == 0:
         return 0
     if code == 6:
-        return min(rung + 1, MAX_RUNG) if u < par[0] else 0
+        return min(rung + 1, MAX_RUNG) if u < par[s, 0] else 0
     if code == 5:
         log_odds = (
-            par[0]
-            + par[1] * pressure
-            + par[2] * grievance
-            + par[3] * resolve
-            - par[4] * restraint
-            - par[5] * weariness
+            par[s, 0]
+            + par[s, 1] * pressure
+            + par[s, 2] * grievance
+            + par[s, 3] * resolve
+            - par[s, 4] * restraint
+            - par[s, 5] * weariness
         )
-        return min(max(received, 1) + int(par[6]), MAX_RUNG) if u < _expit(log_odds) else 0
-    if not (received > 0 and u < par[0]):
+        return min(max(received, 1) + int(par[s, 6]), MAX_RUNG) if u < _expit(log_odds) else 0
+    if not (received > 0 and u < par[s, 0]):
         return 0
     if code == 1:
         return received
     if code == 2:
         return min(received + 1, MAX_RUNG)
     if code == 3:
-        return int(min(max(np.ceil(harm / par[1]), 1.0), par[2]))
+        return int(min(max(np.ceil(harm / par[s, 1]), 1.0), par[s, 2]))
     # code == 4, threshold
-    if pressure > par[1]:
-        return min(received + int(par[2]), MAX_RUNG)
+    if pressure > par[s, 1]:
+        return min(received + int(par[s, 2]), MAX_RUNG)
     return 0
 
 
 @njit(cache=True, inline="always")
-def _ends(code, par, days_in, violations, history, day, u):
+def _ends(code, par, days_in, violations, history, p, r, day, u):
     """Whether a ceasefire in force ends today; mirrors `sim.rules.ceasefire`."""
     if code == 0:
         return True
@@ -60,10 +65,10 @@ def _ends(code, par, days_in, violations, history, day, u):
         return violations > 0
     if code == 3:
         window = int(par[2])
-        horizon = history.shape[0]
+        horizon = history.shape[1]
         total = 0
         for d in range(window):
-            total += history[(day - d) % horizon]
+            total += history[p, (day - d) % horizon, r]
         return total > par[1]
     if code == 4:
         duration = int(par[1])
@@ -256,7 +261,8 @@ def day(
                 row = state_row[s] + STATE_DRAWS * j
                 wanted = _decide(
                     rule_code[s],
-                    rule_par[s],
+                    rule_par,
+                    s,
                     pressure[s, r],
                     provocation[s, o, r],
                     harm[s, o, r],
@@ -335,7 +341,9 @@ def day(
                 cf_par,
                 ceasefire_age[p, r],
                 violations,
-                violation_history[p, :, r],
+                violation_history,
+                p,
+                r,
                 day,
                 u[ladder_row[p] + 1, r],
             ):
@@ -358,7 +366,8 @@ def day(
             if made[p]:
                 in_ceasefire[p, r] = True
                 ceasefire_age[p, r] = 0
-                violation_history[p, :, r] = 0
+                for h in range(H):
+                    violation_history[p, h, r] = 0
                 ceasefires_made[r] += 1
                 provocation[a, b, r] = 0
                 harm[a, b, r] = 0.0
