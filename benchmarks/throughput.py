@@ -636,11 +636,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results["minutes"] = results.get("minutes", 0) * bool(only) + (time.perf_counter() - began) / 60
     command = " ".join([".venv/bin/python benchmarks/throughput.py", *(argv or sys.argv[1:])])
     results["commands"] = [*results.get("commands", []), command] if only else [command]
+    if not args.no_write:
+        # The raw numbers first: a report that cannot render loses no measurement.
+        write_json(results, saved)
     report = render(results, " then ".join(f"`{c}`" for c in results["commands"]))
     print(report)
     if not args.no_write:
         write_readme(report)
-        write_json(results, saved)
     return results
 
 
