@@ -31,6 +31,8 @@ The numba kernel is :mod:`~.kernel`, imported only when a compiled run starts: c
 from __future__ import annotations
 
 import importlib.util
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -96,9 +98,32 @@ def unsupported(scenario: Scenario) -> str | None:
     return None
 
 
-# `engine="auto"` compiles runs of at least this many replication-days: below, importing numba
-# and loading the cached kernel (about a second per process) costs more than it saves.
+# `engine="auto"` takes the compiled day for runs of at least this many replication-days once
+# the kernel is in numba's cache: below, importing numba and loading the kernel (about a second
+# per process) costs more than it saves.
 AUTO_MIN_REPLICATION_DAYS = 2_000_000
+# ... and, while nothing is cached yet, only for runs long enough to repay compiling it (20-60 s,
+# the NumPy day's time for some 5 x 10^7 replication-days), so that a fresh clone's first
+# `make run` and test suite do not wait for the compiler.
+AUTO_MIN_REPLICATION_DAYS_UNCACHED = 50_000_000
+
+
+def kernel_cached() -> bool:
+    """Whether numba's cache holds a compiled kernel at least as new as its source.
+
+    Looks for the cache index numba writes beside :mod:`sim.engine.kernel` (or under
+    ``NUMBA_CACHE_DIR``) without importing numba.
+    """
+    source = Path(__file__).with_name("kernel.py")
+    folders = [source.parent / "__pycache__"]
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        folders.append(Path(os.environ["NUMBA_CACHE_DIR"]))
+    newest = source.stat().st_mtime
+    for folder in folders:
+        for index in folder.rglob("kernel.day-*.nbi") if folder.is_dir() else ():
+            if index.stat().st_mtime >= newest:
+                return True
+    return False
 
 
 def choose_engine(
@@ -110,7 +135,8 @@ def choose_engine(
     ----------
     engine : {"auto", "numpy", "compiled"}
         ``auto`` takes the compiled day when the scenario's rules are built-in, nothing is
-        recorded and the run is long enough to repay loading it; the others force a path.
+        recorded and the run is long enough to repay loading it (or, before the kernel is
+        first compiled, compiling it); the others force a path.
     scenario : Scenario
         What will run.
     replication_days : int
@@ -151,6 +177,8 @@ def choose_engine(
             f"note: the {reason} runs on the NumPy path (the compiled day has built-in rules only)",
         )
     if recording or replication_days < AUTO_MIN_REPLICATION_DAYS:
+        return "numpy", None
+    if replication_days < AUTO_MIN_REPLICATION_DAYS_UNCACHED and not kernel_cached():
         return "numpy", None
     if importlib.util.find_spec("numba") is None:
         return "numpy", "note: numba is not installed, so the run takes the NumPy path"

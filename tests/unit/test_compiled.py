@@ -8,15 +8,22 @@ import pytest
 from scenario_edits import edited
 
 import sim
+from sim.engine import compiled
 from sim.engine.compiled import AUTO_MIN_REPLICATION_DAYS, choose_engine, unsupported
 from sim.engine.model import EscalationModel
 
 USER_RULE = {"_target_": "user_rules.AlwaysAt", "rung": 2}
 
 
-def test_auto_compiles_long_runs_of_built_in_rules(seed_scenario):
+def test_auto_compiles_long_runs_of_built_in_rules(seed_scenario, monkeypatch):
     big, small = AUTO_MIN_REPLICATION_DAYS, AUTO_MIN_REPLICATION_DAYS - 1
+    monkeypatch.setattr(compiled, "kernel_cached", lambda: True)
     assert choose_engine("auto", seed_scenario, big, recording=False) == ("compiled", None)
+    monkeypatch.setattr(compiled, "kernel_cached", lambda: False)
+    assert choose_engine("auto", seed_scenario, big, recording=False) == ("numpy", None)
+    huge = compiled.AUTO_MIN_REPLICATION_DAYS_UNCACHED
+    assert choose_engine("auto", seed_scenario, huge, recording=False) == ("compiled", None)
+    monkeypatch.setattr(compiled, "kernel_cached", lambda: True)
     assert choose_engine("auto", seed_scenario, small, recording=False) == ("numpy", None)
     assert choose_engine("auto", seed_scenario, big, recording=True) == ("numpy", None)
     assert choose_engine("numpy", seed_scenario, big, recording=False) == ("numpy", None)
