@@ -68,6 +68,19 @@ _RETALIATION: dict[type, tuple[int, tuple[str, ...]]] = {
         ),
     ),
     rt.ConstantProbability: (6, ("p_escalate",)),
+    rt.OrderedLogit: (
+        7,
+        (
+            "p_act",
+            "intercept",
+            "received_weight",
+            "harm_weight",
+            "resolve_weight",
+            "restraint_weight",
+            "scale",
+            "max_rung",
+        ),
+    ),
 }
 _CEASEFIRE: dict[type, tuple[int, tuple[str, ...]]] = {
     cf.NoCeasefire: (0, ()),

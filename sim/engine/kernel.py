@@ -48,6 +48,16 @@ def _decide(
         return min(received + 1, MAX_RUNG)
     if code == 3:
         return int(min(max(np.ceil(harm / par[s, 1]), 1.0), par[s, 2]))
+    if code == 7:
+        # Ordered logit: the smallest rung k with v < P(Y <= k), v = u / p_act, as the rule does.
+        mu = par[s, 1] + par[s, 2] * received + par[s, 3] * np.log1p(harm) + par[s, 4] * resolve
+        mu -= par[s, 5] * restraint
+        top = min(received + 1, int(par[s, 7]))
+        v = u / par[s, 0]
+        k = 1
+        while k < top and v >= _expit((k + 0.5 - mu) / par[s, 6]):
+            k += 1
+        return k
     # code == 4, threshold
     if pressure > par[s, 1]:
         return min(received + int(par[s, 2]), MAX_RUNG)

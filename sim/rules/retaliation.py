@@ -200,6 +200,102 @@ class Logistic:
 
 
 @dataclass(frozen=True)
+class OrderedLogit(_Answering):
+    """Answer at a rung drawn from an ordered logit that moves smoothly with the situation.
+
+    A state with an unanswered provocation acts with chance `p_act` a day; an acting state's
+    response rung ``Y`` follows an ordered logit over rungs ``1..top`` with
+    ``top = min(received + 1, max_rung)``,
+
+    ``mu = intercept + received_weight * received + harm_weight * log(1 + harm)
+    + resolve_weight * resolve - restraint_weight * restraint`` (in rungs) and
+    ``P(Y <= k) = expit((k + 1/2 - mu) / scale)`` for ``1 <= k < top``, ``P(Y <= top) = 1``.
+
+    This is the latent-variable form of the ordered logit: a logistic intention of location
+    ``mu`` (in rungs) and scale `scale`, cut at the half-rungs, with everything above ``top``
+    answered at ``top``. Escalation one rung above the rung received therefore happens with
+    probability ``1 - expit((received + 1/2 - mu) / scale)``, never with certainty, and never
+    above `max_rung`. Every probability is a smooth function of harm, resolve, restraint and the
+    rung received, so a small change in a death count makes a small change in the decision.
+
+    The rung is sampled from the day's one uniform ``u`` by inverse CDF: the state acts when
+    ``u < p_act``; then ``v = u / p_act`` (uniform on [0, 1) given acting) and the rung is the
+    smallest ``k`` with ``v < P(Y <= k)``. No other random number is drawn.
+
+    Parameters
+    ----------
+    p_act : float
+        Chance of answering on a day with an unanswered provocation, in [0, 1].
+    intercept : float
+        Shift of the location, in rungs (any real).
+    received_weight : float
+        Rungs of location per rung received, >= 0.
+    harm_weight : float
+        Rungs of location per unit of ``log(1 + harm)``, >= 0 (harm: deaths attributed to the
+        opponent since the state last answered).
+    resolve_weight, restraint_weight : float
+        Rungs of location per unit of resolve (raises it) and of restraint (lowers it), >= 0.
+    scale : float
+        Scale of the logistic intention in rungs, > 0: small values concentrate the response
+        on the rung nearest ``mu``, large ones spread it over ``1..top``.
+    max_rung : int
+        Highest rung the state answers at, 1..5 (its cap).
+    """
+
+    p_act: float = 0.5
+    intercept: float = 0.0
+    received_weight: float = 1.0
+    harm_weight: float = 0.25
+    resolve_weight: float = 1.0
+    restraint_weight: float = 1.0
+    scale: float = 0.5
+    max_rung: int = MAX_RUNG
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("received_weight", "harm_weight", "resolve_weight", "restraint_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not np.isfinite(self.intercept):
+            raise ValueError(f"intercept must be a finite number, got {self.intercept}")
+        if not self.scale > 0:
+            raise ValueError(f"scale must be > 0, got {self.scale}")
+        if not 1 <= self.max_rung <= MAX_RUNG:
+            raise ValueError(f"max_rung must be in 1..{MAX_RUNG}, got {self.max_rung}")
+
+    def location(self, inputs: DecisionInputs) -> np.ndarray:
+        """The location ``mu`` of the intention in each replication, in rungs; shape (R,)."""
+        return (
+            self.intercept
+            + self.received_weight * inputs.received
+            + self.harm_weight * np.log1p(inputs.harm)
+            + self.resolve_weight * inputs.resolve
+            - self.restraint_weight * inputs.restraint
+        )
+
+    def cumulative(self, inputs: DecisionInputs) -> np.ndarray:
+        """``P(Y <= k | acting)`` for k = 0..5 (rows) in each replication (columns), shape (6, R).
+
+        Row 0 is 0; rows at and above ``top`` are 1.
+        """
+        mu = self.location(inputs)
+        top = np.minimum(inputs.received.astype(np.int64) + 1, self.max_rung)
+        k = np.arange(MAX_RUNG + 1)[:, None]
+        cdf = expit((k + 0.5 - mu) / self.scale)
+        cdf = np.where(k >= top, 1.0, cdf)
+        cdf[0] = 0.0
+        return cdf
+
+    def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
+        """Rung chosen in each replication; arrays have shape (R,)."""
+        acts = self._acts(inputs, u)
+        v = u / self.p_act if self.p_act > 0 else np.zeros_like(u)
+        # Inverse CDF: the rung is the number of cumulative levels at or below v (row 0 is 0).
+        rung = (v >= self.cumulative(inputs)).sum(axis=0)
+        return _answer(acts, np.minimum(rung, MAX_RUNG))
+
+
+@dataclass(frozen=True)
 class ConstantProbability:
     """Escalate one rung above the pair's current rung with a fixed daily probability.
 
@@ -229,5 +325,6 @@ RETALIATION_RULES: dict[str, type] = {
     "proportional": Proportional,
     "threshold": Threshold,
     "logistic": Logistic,
+    "ordered_logit": OrderedLogit,
     "constant_probability": ConstantProbability,
 }

@@ -31,6 +31,9 @@ RULES = {
     "constant_probability": {
         "states__afghanistan__retaliation": {"name": "constant_probability", "p_escalate": 0.02}
     },
+    "proportional": {
+        "states__afghanistan__retaliation": {"name": "proportional", "deaths_per_rung": 5.0}
+    },
     "ceasefire_none": {"ceasefire": {"name": "none"}},
     "grim_trigger": {"ceasefire": {"name": "grim_trigger", "p_agree": 0.5}},
     "forgiving": {"ceasefire": {"name": "forgiving", "tolerance": 1, "window": 10}},

@@ -233,3 +233,134 @@ def test_registered_names_round_trip():
     for registry, kind in ((RETALIATION_RULES, "retaliation"), (CEASEFIRE_RULES, "ceasefire")):
         for name in registry:
             assert rule_name(build_rule({"name": name}, kind)) == name
+
+
+# The ordered-logit rule ---------------------------------------------------------------------
+
+N_GRID = 2000
+U_GRID = (np.arange(N_GRID) + 0.5) / N_GRID  # evenly spread uniforms: one run covers the law
+
+
+def ordered_inputs(received=3, harm=9.0, resolve=0.6, restraint=0.4):
+    return DecisionInputs(
+        pressure=np.zeros(N_GRID),
+        received=np.full(N_GRID, received, np.int8),
+        harm=np.full(N_GRID, harm),
+        grievance=np.zeros(N_GRID),
+        weariness=np.zeros(N_GRID),
+        rung=np.full(N_GRID, 3, np.int8),
+        in_ceasefire=np.zeros(N_GRID, bool),
+        resolve=resolve,
+        restraint=restraint,
+    )
+
+
+BASE = {
+    "p_act": 0.6,
+    "intercept": -0.5,
+    "received_weight": 1.0,
+    "harm_weight": 0.2,
+    "resolve_weight": 1.0,
+    "restraint_weight": 1.0,
+    "scale": 0.4,
+    "max_rung": 5,
+}
+
+
+@pytest.mark.parametrize(
+    ("param", "low", "high", "direction"),
+    [
+        ("intercept", -0.5, 0.0, +1),
+        ("received_weight", 0.8, 1.0, +1),
+        ("harm_weight", 0.1, 0.3, +1),
+        ("resolve_weight", 0.5, 1.5, +1),
+        ("restraint_weight", 0.5, 1.5, -1),
+        ("max_rung", 5, 3, -1),
+    ],
+)
+def test_ordered_logit_each_parameter_moves_the_rung_its_documented_way(
+    param, low, high, direction
+):
+    """Same uniforms, one parameter changed between two non-zero settings: every replication's
+    rung moves the documented way (or stays), and the mean rung moves strictly."""
+    situation = ordered_inputs()
+    a = ret.OrderedLogit(**{**BASE, param: low}).decide(situation, U_GRID).astype(int)
+    b = ret.OrderedLogit(**{**BASE, param: high}).decide(situation, U_GRID).astype(int)
+    assert (direction * (b - a) >= 0).all()
+    assert direction * (b.mean() - a.mean()) > 0
+
+
+def test_ordered_logit_chance_to_act_and_scale_move_their_way():
+    situation = ordered_inputs()
+    rare = ret.OrderedLogit(**{**BASE, "p_act": 0.3}).decide(situation, U_GRID)
+    often = ret.OrderedLogit(**{**BASE, "p_act": 0.6}).decide(situation, U_GRID)
+    assert ((often > 0) >= (rare > 0)).all() and (often > 0).sum() > (rare > 0).sum()
+    # A larger scale spreads the answer away from the rung nearest the location (3 here).
+    rule = {**BASE, "intercept": 0.0, "harm_weight": 0.0, "resolve_weight": 0.0}
+    rule["restraint_weight"] = 0.0
+    sharp = ret.OrderedLogit(**{**rule, "scale": 0.3}).decide(situation, U_GRID)
+    wide = ret.OrderedLogit(**{**rule, "scale": 0.9}).decide(situation, U_GRID)
+    acting = sharp > 0
+    assert (sharp[acting] == 3).mean() > (wide[acting] == 3).mean()
+    assert np.abs(wide[acting] - 3).mean() > np.abs(sharp[acting] - 3).mean()
+
+
+def test_ordered_logit_never_acts_without_provocation_and_never_above_one_rung_up():
+    rule = ret.OrderedLogit(**{**BASE, "intercept": 3.0, "p_act": 1.0})  # location far above
+    for received in range(6):
+        out = rule.decide(ordered_inputs(received=received), U_GRID)
+        if received == 0:
+            assert not out.any()
+        else:
+            assert out.min() >= 1 and out.max() == min(received + 1, 5)
+    capped = ret.OrderedLogit(**{**BASE, "intercept": 3.0, "p_act": 1.0, "max_rung": 4})
+    assert capped.decide(ordered_inputs(received=4), U_GRID).max() == 4
+    # One rung up is a chance, not a certainty, at a location near the rung received.
+    near = ret.OrderedLogit(**{**BASE, "p_act": 1.0}).decide(ordered_inputs(received=4), U_GRID)
+    assert 0 < (near == 5).mean() < 1
+
+
+@pytest.mark.parametrize("received", [1, 2, 3, 4])
+def test_ordered_logit_inverse_cdf_matches_the_analytic_probabilities(received):
+    """Random uniforms through `decide` give each rung at its ordered-logit probability.
+
+    The analytic law is written out here with SciPy's logistic distribution (not the rule's own
+    code); each rung's frequency must be within 4 standard errors of it."""
+    from scipy import stats
+
+    n = 200_000
+    rule = ret.OrderedLogit(**BASE)
+    harm = 9.0
+    situation = DecisionInputs(
+        pressure=np.zeros(n),
+        received=np.full(n, received, np.int8),
+        harm=np.full(n, harm),
+        grievance=np.zeros(n),
+        weariness=np.zeros(n),
+        rung=np.full(n, 3, np.int8),
+        in_ceasefire=np.zeros(n, bool),
+        resolve=0.6,
+        restraint=0.4,
+    )
+    out = rule.decide(situation, np.random.default_rng(received).random(n))
+    mu = -0.5 + received + 0.2 * np.log(1 + harm) + 0.6 - 0.4
+    top = min(received + 1, 5)
+    cdf = [0.0] + [stats.logistic.cdf(k + 0.5, loc=mu, scale=0.4) for k in range(1, top)] + [1.0]
+    probs = {0: 1 - BASE["p_act"]}
+    probs.update({k: BASE["p_act"] * (cdf[k] - cdf[k - 1]) for k in range(1, top + 1)})
+    for k in range(6):
+        p = probs.get(k, 0.0)
+        freq = (out == k).mean()
+        se = np.sqrt(max(p * (1 - p), 1e-12) / n)
+        assert abs(freq - p) <= 4 * se, (k, freq, p)
+
+
+def test_ordered_logit_rejects_bad_parameters_by_name():
+    for node, match in [
+        ({"scale": 0.0}, r"retaliation\.scale: .*> 0"),
+        ({"harm_weight": -1.0}, r"retaliation\.harm_weight: .*>= 0"),
+        ({"max_rung": 6}, r"retaliation\.max_rung: .*1\.\.5"),
+        ({"p_act": 2.0}, r"retaliation\.p_act: .*\[0, 1\]"),
+    ]:
+        with pytest.raises(ConfigError, match=match):
+            build_rule({"name": "ordered_logit", **node}, "retaliation")

@@ -82,6 +82,28 @@ def retaliation(rule: Any) -> Decide:
             return 0
 
         return logistic
+    if name == "ordered_logit":
+
+        def ordered_logit(s: Situation, rng: random.Random) -> int:
+            # Acting, then the rung by walking the ordered logit's cumulative probabilities
+            # with a fresh uniform (the engine reuses one; the law is the same).
+            if not (s.received > 0 and rng.random() < p):
+                return 0
+            mu = (
+                rule.intercept
+                + rule.received_weight * s.received
+                + rule.harm_weight * math.log1p(s.harm)
+                + rule.resolve_weight * s.resolve
+                - rule.restraint_weight * s.restraint
+            )
+            top = min(s.received + 1, rule.max_rung)
+            v = rng.random()
+            for k in range(1, top):
+                if v < _expit((k + 0.5 - mu) / rule.scale):
+                    return k
+            return top
+
+        return ordered_logit
     if name == "constant_probability":
         return lambda s, rng: min(s.rung + 1, MAX_RUNG) if rng.random() < rule.p_escalate else 0
     raise ValueError(
