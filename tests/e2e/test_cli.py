@@ -219,7 +219,7 @@ def test_a_sweep_experiment_runs_through_the_same_command(tmp_path):
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "sweep retaliation_policies: 7 of 7 points done" in proc.stdout
+    assert "sweep retaliation_policies: 8 of 8 points done" in proc.stdout
     folder = results_folder(proc)
     assert {"config.yaml", "overrides.yaml", "manifest.json", "summary.csv"} <= {
         p.name for p in folder.iterdir()

@@ -151,9 +151,9 @@ def test_the_cli_runs_a_sweep_experiment_and_resumes_it(tmp_path):
     ]
     first = subprocess.run(args, env=_env(), cwd=tmp_path, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
-    assert "sweep retaliation_policies: 7 of 7 points done (7 computed now)" in first.stdout
+    assert "sweep retaliation_policies: 8 of 8 points done (8 computed now)" in first.stdout
     again = subprocess.run(args, env=_env(), cwd=tmp_path, capture_output=True, text=True)
-    assert "7 of 7 points done (0 computed now)" in again.stdout
+    assert "8 of 8 points done (0 computed now)" in again.stdout
     changed = subprocess.run(
         [*args[:-2], "mc.horizon=60", args[-1]],
         env=_env(),

@@ -45,7 +45,7 @@ def test_page_model_is_one_recorded_replication_that_stops_at_its_horizon():
 
 def test_sliders_start_at_the_scenario_values(seed_scenario):
     params = viz.model_params(seed_scenario)
-    assert params["retaliation"]["value"] == "graduated"
+    assert params["retaliation"]["value"] == "ordered_logit"
     assert params["p_act"]["value"] == seed_scenario.states["pakistan"].retaliation.p_act
     assert params["leverage"]["value"] == seed_scenario.mediators["qatar"].leverage
     assert "constant_probability" not in params["retaliation"]["values"]

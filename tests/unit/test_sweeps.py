@@ -189,7 +189,7 @@ def test_a_misspelt_key_fails_before_any_point_runs(tmp_path, seed_scenario):
     ):
         run_sweep(sweep, seed_scenario, tmp_path / "s", **MC)
     sweep = Sweep.from_config({"parameters": {"states.pakistan.retaliation.level": [1.0]}})
-    with pytest.raises(ConfigError, match=r"retaliation\.level: unknown parameter of Graduated"):
+    with pytest.raises(ConfigError, match=r"retaliation\.level: unknown parameter of OrderedLogit"):
         run_sweep(sweep, seed_scenario, tmp_path / "s", **MC)
     assert not (tmp_path / "s").exists()
 
