@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from scenario_edits import edited
 
 from sim.history import replay
-from sim.montecarlo import simulate
-from sim.timeline import load_events
+from sim.history.timeline import load_events
+from sim.runs.montecarlo import simulate
 
 REPLICATIONS = 2000  # per run; each of the 2 x (rows with deaths) runs is paired with the base
 POWER_REPLICATIONS = 8000  # the knife-edge demonstration: 4 s.e. of its paired difference < 0.012
@@ -66,6 +67,7 @@ def violations(base: np.ndarray, other: np.ndarray) -> list[tuple]:
     return bad
 
 
+@pytest.mark.slow  # 2 x 39 death counts x 2,000 replications: about 40 s of one core
 def test_no_single_death_count_moves_a_headline_much(seed_scenario):
     events = load_events()
     base = reached(seed_scenario, events)
