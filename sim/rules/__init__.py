@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 import typing
 from collections.abc import Mapping
 from typing import Any
@@ -73,6 +74,8 @@ def _coerce(cls: type, params: dict[str, Any], path: str) -> dict[str, Any]:
                 raise ConfigError(
                     f"{path}.{key}", f"must be a number ({kind.__name__}), got {value!r}"
                 )
+            if not math.isfinite(value):
+                raise ConfigError(f"{path}.{key}", f"must be a finite number, got {value}")
             if kind is int and value != int(value):
                 raise ConfigError(f"{path}.{key}", f"must be a whole number, got {value!r}")
             value = kind(value)

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import expit
 
 from sim.rules.inputs import CeasefireStatus, TalksInputs
-from sim.rules.retaliation import _check_probability
+from sim.rules.retaliation import _check_finite, _check_probability
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Mediated:
     break_per_violation: float = 0.25
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         for name in ("leverage_weight", "trust_weight", "cost_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -88,6 +89,7 @@ class _ChanceAgreement:
     p_agree: float = 0.3
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         _check_probability("p_agree", self.p_agree)
 
     def agree(self, talks: TalksInputs, u: np.ndarray) -> np.ndarray:
@@ -119,7 +121,7 @@ class Forgiving(_ChanceAgreement):
     p_agree : float
         Chance that a mediator's attempt produces a ceasefire, in [0, 1].
     tolerance : int
-        Violations tolerated within the window, >= 0 (0 is the grim trigger).
+        Violations tolerated within the window, 0..10000 (0 is the grim trigger).
     window : int
         Length of the window in days, 1..365.
     """
@@ -129,8 +131,8 @@ class Forgiving(_ChanceAgreement):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.tolerance < 0:
-            raise ValueError(f"tolerance must be >= 0, got {self.tolerance}")
+        if not 0 <= self.tolerance <= 10_000:
+            raise ValueError(f"tolerance must be in 0..10000, got {self.tolerance}")
         if not 1 <= self.window <= 365:
             raise ValueError(f"window must be between 1 and 365 days, got {self.window}")
 
@@ -148,7 +150,7 @@ class FixedDuration(_ChanceAgreement):
     p_agree : float
         Chance that a mediator's attempt produces a ceasefire, in [0, 1].
     duration : int
-        Days the ceasefire runs before it must be renewed, >= 1.
+        Days the ceasefire runs before it must be renewed, 1..36500.
     p_renew : float
         Chance that it is renewed for another `duration` days when it expires, in [0, 1].
     """
@@ -159,8 +161,8 @@ class FixedDuration(_ChanceAgreement):
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_probability("p_renew", self.p_renew)
-        if self.duration < 1:
-            raise ValueError(f"duration must be >= 1 day, got {self.duration}")
+        if not 1 <= self.duration <= 36_500:
+            raise ValueError(f"duration must be 1..36500 days, got {self.duration}")
 
     def ends(self, status: CeasefireStatus, u: np.ndarray) -> np.ndarray:
         """Whether each replication's ceasefire ends today; arrays have shape (R,)."""

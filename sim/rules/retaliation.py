@@ -9,6 +9,8 @@ A user's own rule is any importable class with the same ``decide``.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +20,17 @@ from sim.core.ladder import MAX_RUNG
 from sim.rules.inputs import DecisionInputs
 
 
+def _check_finite(rule: object) -> None:
+    """Refuse NaN and infinite parameters (NaN fails no comparison, inf passes lower bounds)."""
+    for f in dataclasses.fields(rule):  # type: ignore[arg-type]
+        value = getattr(rule, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ValueError(f"{f.name} must be a finite number, got {value}")
+
+
 def _check_probability(name: str, value: float) -> None:
+    # Written so that NaN fails it.
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be a probability in [0, 1], got {value}")
 
@@ -43,6 +55,7 @@ class _Answering:
     p_act: float = 1.0
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         _check_probability("p_act", self.p_act)
 
     def _acts(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:
@@ -173,6 +186,7 @@ class Logistic:
     step: int = 0
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         for name in (
             "pressure_weight",
             "grievance_weight",
@@ -311,6 +325,7 @@ class ConstantProbability:
     p_escalate: float = 0.05
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         _check_probability("p_escalate", self.p_escalate)
 
     def decide(self, inputs: DecisionInputs, u: np.ndarray) -> np.ndarray:

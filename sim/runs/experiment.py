@@ -341,7 +341,7 @@ def _check_executor(executor: ExecutorConfig) -> None:
 
 
 def _check_validation(validation: ValidationConfig, scenario: Scenario) -> None:
-    if validation.tolerance_se <= 0:
+    if not 0 < validation.tolerance_se < float("inf"):
         raise ConfigError("validation.tolerance_se", f"must be > 0, got {validation.tolerance_se}")
     if validation.exact:
         try:

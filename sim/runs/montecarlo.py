@@ -223,8 +223,8 @@ class StoppingRule:
             raise ValueError(f"stop.rung must be an integer in 0..{MAX_RUNG}, got {self.rung}")
         if not 0 < self.half_width <= 0.5:
             raise ValueError(f"stop.half_width must be in (0, 0.5], got {self.half_width}")
-        if self.within is not None and self.within < 0:
-            raise ValueError(f"stop.within must be >= 0 days, got {self.within}")
+        if self.within is not None and not 0 <= self.within < float("inf"):
+            raise ValueError(f"stop.within must be a finite number >= 0 of days, got {self.within}")
         if self.round_chunks < 1:
             raise ValueError(f"stop.round_chunks must be >= 1, got {self.round_chunks}")
         if self.method not in stats.BINOMIAL_METHODS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +30,9 @@ from sim.scenario.schema import (
 def _check_number(value: Any, kind: type, path: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(path, f"must be a number ({kind.__name__}), got {value!r}")
+    # NaN fails no comparison and inf passes every lower bound: refuse both before any range.
+    if not math.isfinite(value):
+        raise ConfigError(path, f"must be a finite number, got {value}")
     if kind is int and value != int(value):
         raise ConfigError(path, f"must be a whole number, got {value!r}")
     return kind(value)
@@ -37,13 +41,16 @@ def _check_number(value: Any, kind: type, path: str) -> int | float:
 def _check_range(value: float, meta: Mapping[str, Any], path: str) -> None:
     low, high = meta.get("bounds") or (None, None)
     above = meta.get("above")
+    if above is not None and value <= above:
+        raise ConfigError(path, f"must be > {above}, got {value}")
     if low is not None and value < low or high is not None and value > high:
         if (low, high) == _PROBABILITY:
             raise ConfigError(path, f"is a probability and must be in [0, 1], got {value}")
-        span = f"[{low}, {high}]" if high is not None else f">= {low}"
+        if above is not None:
+            span = f"in ({above}, {high}]"
+        else:
+            span = f"[{low}, {high}]" if high is not None else f">= {low}"
         raise ConfigError(path, f"must be {span}, got {value}")
-    if above is not None and value <= above:
-        raise ConfigError(path, f"must be > {above}, got {value}")
 
 
 def _check_value(value: Any, hint: Any, meta: Mapping[str, Any], path: str) -> Any:

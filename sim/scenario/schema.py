@@ -17,7 +17,13 @@ from sim.rules import rule_name
 
 _PROBABILITY = (0.0, 1.0)
 _RUNG = (0, MAX_RUNG)
-_NONNEG = (0.0, None)
+# Upper bounds of physical quantities: far above any real crisis, low enough that deaths, tempos
+# and half-lives stay finite in float64 and whole-number counts fit in int64.
+_DAYS = 36_500.0  # a century
+_DEATHS = 1e7
+_TEMPO = 1_000.0  # attacks per day
+_LEVEL = 1e6  # pressure, grievance, weariness (unitless indices)
+_FACTOR = 1e3  # multipliers and per-death growths
 
 
 def _spec(
@@ -48,9 +54,9 @@ class Inflicted:
         Fighters of militant groups hosted by the opponent killed (strikes on camps).
     """
 
-    military: list = _spec([0.0] * 6, _NONNEG)
-    civilian: list = _spec([0.0] * 6, _NONNEG)
-    militant: list = _spec([0.0] * 6, _NONNEG)
+    military: list = _spec([0.0] * 6, (0.0, _DEATHS))
+    civilian: list = _spec([0.0] * 6, (0.0, _DEATHS))
+    militant: list = _spec([0.0] * 6, (0.0, _DEATHS))
 
 
 @dataclass(frozen=True)
@@ -88,22 +94,22 @@ class StateSpec:
 
     name: str
     retaliation: Any
-    capability: float = _spec(1.0, above=0.0)
+    capability: float = _spec(1.0, (0.0, _FACTOR), above=0.0)
     resolve: float = _spec(0.5, _PROBABILITY)
     restraint: float = _spec(0.5, _PROBABILITY)
     compliance: float = _spec(1.0, _PROBABILITY)
     memory_days: int = _spec(7, (1, 365))
-    pressure: float = _spec(0.0, _NONNEG)
-    pressure_half_life: float = _spec(14.0, above=0.0)
-    pressure_per_death: float = _spec(0.02, _NONNEG)
-    grievance: dict = _spec({}, _NONNEG)
-    grievance_half_life: float = _spec(60.0, above=0.0)
-    grievance_per_attack: float = _spec(0.1, _NONNEG)
-    grievance_per_death: float = _spec(0.01, _NONNEG)
-    weariness: float = _spec(0.0, _NONNEG)
-    weariness_per_death: float = _spec(0.001, _NONNEG)
+    pressure: float = _spec(0.0, (0.0, _LEVEL))
+    pressure_half_life: float = _spec(14.0, (0.0, _DAYS), above=0.0)
+    pressure_per_death: float = _spec(0.02, (0.0, _FACTOR))
+    grievance: dict = _spec({}, (0.0, _LEVEL))
+    grievance_half_life: float = _spec(60.0, (0.0, _DAYS), above=0.0)
+    grievance_per_attack: float = _spec(0.1, (0.0, _FACTOR))
+    grievance_per_death: float = _spec(0.01, (0.0, _FACTOR))
+    weariness: float = _spec(0.0, (0.0, _LEVEL))
+    weariness_per_death: float = _spec(0.001, (0.0, _FACTOR))
     provocation: dict = _spec({}, _RUNG)
-    harm: dict = _spec({}, _NONNEG)
+    harm: dict = _spec({}, (0.0, _DEATHS))
     inflicted: Inflicted = field(default_factory=Inflicted)
 
 
@@ -148,21 +154,21 @@ class MilitantSpec:
 
     name: str
     host: str
-    targets: dict = _spec({}, _NONNEG)
+    targets: dict = _spec({}, (0.0, _TEMPO))
     attribution: float = _spec(0.5, _PROBABILITY)
-    major_attack_deaths: int = _spec(10, (1, None))
+    major_attack_deaths: int = _spec(10, (1, int(_DEATHS)))
     attack_rung: int = _spec(2, (1, MAX_RUNG))
-    casualty_alpha: float = _spec(2.5, above=1.0)
-    casualty_scale: float = _spec(1.0, above=0.0)
-    max_deaths_per_attack: int = _spec(150, (1, None))
+    casualty_alpha: float = _spec(2.5, (1.0, 100.0), above=1.0)
+    casualty_scale: float = _spec(1.0, (0.0, _DEATHS), above=0.0)
+    max_deaths_per_attack: int = _spec(150, (1, int(_DEATHS)))
     military_share: float = _spec(0.5, _PROBABILITY)
     max_attacks_per_day: int = _spec(4, (1, 50))
-    spoiler: float = _spec(1.0, _NONNEG)
-    strength: float = _spec(1.0, above=0.0)
-    max_strength: float = _spec(2.0, above=0.0)
+    spoiler: float = _spec(1.0, (0.0, _FACTOR))
+    strength: float = _spec(1.0, (0.0, _FACTOR), above=0.0)
+    max_strength: float = _spec(2.0, (0.0, _FACTOR), above=0.0)
     degradation: float = _spec(0.05, _PROBABILITY)
-    recovery_half_life: float = _spec(60.0, above=0.0)
-    recruitment_per_civilian_death: float = _spec(0.0, _NONNEG)
+    recovery_half_life: float = _spec(60.0, (0.0, _DAYS), above=0.0)
+    recruitment_per_civilian_death: float = _spec(0.0, (0.0, _FACTOR))
 
 
 @dataclass(frozen=True)
@@ -233,8 +239,8 @@ class Scenario:
     ceasefire_cap: int = _spec(1, _RUNG)
     ceasefire_rung: int = _spec(1, _RUNG)
     in_ceasefire: bool = False
-    ceasefire_days: int = _spec(0, (0, None))
-    war_deaths: int = _spec(1000, (1, None))
+    ceasefire_days: int = _spec(0, (0, int(_DAYS)))
+    war_deaths: int = _spec(1000, (1, int(_DEATHS)))
 
     @property
     def pairs(self) -> list[tuple[str, str]]:

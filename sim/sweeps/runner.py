@@ -239,6 +239,8 @@ class Parameter:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ConfigError(f"{where}.{key}", f"must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ConfigError(f"{where}.{key}", f"must be a finite number, got {value}")
         if not self.low < self.high:
             raise ConfigError(where, f"needs low < high, got {self.low} and {self.high}")
         if self.num is not None and (
