@@ -163,12 +163,9 @@ def run_experiment(
 def _results_folder(experiment: Experiment, folder: str | Path | None) -> store.ResultsFolder:
     if folder is None:
         stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-        return store.ResultsFolder.create(experiment.output.root, f"{experiment.name}/{stamp}")
-    path = Path(folder)
-    if (path / store.MANIFEST_FILE).exists():
-        return store.ResultsFolder.create(path.parent, path.name)
-    path.mkdir(parents=True, exist_ok=True)
-    return store.ResultsFolder(path)
+        return store.ResultsFolder.claim(Path(experiment.output.root) / experiment.name / stamp)
+    # Claimed atomically: a folder another run holds is never written into (a sibling is used).
+    return store.ResultsFolder.claim(folder)
 
 
 def _summary_horizons(mc: MonteCarloConfig) -> tuple[int, ...]:

@@ -463,6 +463,41 @@ class ResultsFolder:
             return cls(path)
         raise FileExistsError(f"no free folder name for {base}")
 
+    @classmethod
+    def claim(cls, path: str | os.PathLike) -> ResultsFolder:
+        """Take `path` for one run, or a fresh sibling ``path-1``, ``path-2``, ... if it is held.
+
+        A folder belongs to the run that created its ``manifest.json``: the file is created
+        exclusively (``O_CREAT | O_EXCL``), which exactly one process or thread can do, so two
+        runs started in the same second (Hydra names folders to the second) never share one.
+        The placeholder is replaced by the real manifest when the run writes it.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The folder wanted (such as Hydra's run directory); created if missing.
+
+        Returns
+        -------
+        ResultsFolder
+            A folder this call alone holds.
+        """
+        wanted = Path(path)
+        candidate = wanted
+        for suffix in range(1, 1_000_000):
+            try:
+                candidate.mkdir(parents=True, exist_ok=True)
+                fd = os.open(candidate / MANIFEST_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                candidate = wanted.with_name(f"{wanted.name}-{suffix}")
+                continue
+            except FileNotFoundError:
+                continue  # another run removed the empty folder meanwhile: make it again
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"status": "starting", "pid": os.getpid()}, handle)
+            return cls(candidate)
+        raise FileExistsError(f"no free folder name for {wanted}")
+
     def write_config(self, cfg: DictConfig | Mapping[str, Any]) -> Path:
         """Write the config, interpolations resolved, to ``config.yaml``."""
         node = cfg if isinstance(cfg, DictConfig) else OmegaConf.create(dict(cfg))

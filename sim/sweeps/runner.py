@@ -1498,7 +1498,7 @@ def run_sweep_from_config(
     record = store.manifest(settings.get("seed"), command=command, extra={"experiment": name})
     result = run_sweep(sweep, scenario, executor=executor, config=config, **settings)
     if results is not None and Path(results).resolve() != result.folder.resolve():
-        folder = store.ResultsFolder(results)
+        folder = store.ResultsFolder.claim(results)  # another run may hold it
         folder.write_config(_plain(config))
         folder.write_overrides(list(overrides))
         store.write_parquet(result.table, folder.path / TABLE_FILE)
