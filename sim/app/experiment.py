@@ -127,6 +127,7 @@ def run_experiment(
             "chunk_size": mc.chunk_size,
             "engine": mc.engine,
             "executor": experiment.executor.name,
+            "code": store.code_fingerprint(experiment.scenario.to_dict()),
         },
     )
     results.write_manifest(record)

@@ -21,6 +21,9 @@ Write one with :class:`ResultsFolder`; read one back with :func:`load_results`.
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import inspect
 import json
 import os
 import platform
@@ -73,6 +76,7 @@ _CHUNKS_DIR = "outcomes"
 
 _ATTRS_KEY = b"sim"
 _CHUNK_NAME = re.compile(r"chunk-(\d{6,})\.parquet")
+DISTRIBUTION = "escalation-sim"
 _PACKAGES = ("sim", "numpy", "scipy", "pandas", "pyarrow", "mesa", "hydra-core", "omegaconf")
 _FOLDER_HOLDS = (
     f"a results folder holds {MANIFEST_FILE}, {CONFIG_FILE}, {OVERRIDES_FILE}, "
@@ -375,6 +379,72 @@ def manifest(
     if clash:
         raise ValueError(f"extra may not replace manifest keys {clash}")
     return {"seed": seed, **extra, **standard}
+
+
+def rule_targets(tree: Any) -> list[str]:
+    """Every ``_target_`` import path (a user's rule class) anywhere in plain data `tree`."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key == "_target_" and isinstance(value, str):
+                    found.add(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return sorted(found)
+
+
+def _source_digest(target: str) -> str:
+    module_name, _, attr = target.rpartition(".")
+    try:
+        obj = getattr(importlib.import_module(module_name), attr)
+        source = inspect.getsource(obj)
+    except (ImportError, AttributeError, OSError, TypeError) as exc:
+        # No source to read (defined interactively, or gone): record why, so it never matches
+        # a fingerprint taken from real source.
+        return f"unavailable: {type(exc).__name__}"
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def _package_digest() -> str:
+    """SHA-256 over the package's Python sources, so uncommitted edits count too."""
+    root = Path(__file__).resolve().parents[1]  # the sim package
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def code_fingerprint(tree: Any = None) -> dict[str, Any]:
+    """What code computes a run: the package's version, commit and sources, and user rules.
+
+    Parameters
+    ----------
+    tree : plain data, optional
+        A scenario or sweep as plain data; the source of every ``_target_`` class in it is
+        fingerprinted (:func:`inspect.getsource`).
+
+    Returns
+    -------
+    dict
+        ``version``, ``git_commit``, ``source_sha256`` (the package's ``.py`` files) and
+        ``rules`` (import path -> SHA-256 of the class's source). A sweep refuses to resume
+        when any of these differ from the session that started it.
+    """
+    commit, _ = _git_state(Path(__file__).resolve().parents[2])
+    return {
+        "version": _version(DISTRIBUTION),
+        "git_commit": commit,
+        "source_sha256": _package_digest(),
+        "rules": {target: _source_digest(target) for target in rule_targets(tree)},
+    }
 
 
 def finish_manifest(record: Mapping[str, Any]) -> dict[str, Any]:

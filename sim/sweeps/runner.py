@@ -1138,6 +1138,9 @@ def run_sweep(
         "chunk_size": int(chunk_size),
     }
     resolved = {"sweep": sweep.hashed(), "mc": mc, "scenario": scenario.to_dict()}
+    # The code is part of the hash: points computed by another version, commit or user rule
+    # must never be mixed with new ones on resume.
+    resolved["code"] = store.code_fingerprint(resolved)
     digest = hashlib.sha256(_canonical(resolved).encode()).hexdigest()
     points = sweep.points()
     baseline = sweep.baseline_index(points)
@@ -1251,6 +1254,14 @@ def _open_folder(folder: Path, sweep: Sweep, resolved: dict, digest: str, n: int
             shown = ", ".join(changed[:8]) + (
                 f" and {len(changed) - 8} more" if len(changed) > 8 else ""
             )
+            if changed and all(k.startswith("code.") for k in changed):
+                raise SweepChangedError(
+                    "sweep",
+                    f"the folder {folder} holds points computed by other code (changed: {shown}); "
+                    "they would not match this code's: give this sweep another folder "
+                    "(sweep.folder; on the command line +sweep.folder=PATH), or delete that "
+                    "folder to start again",
+                )
             raise SweepChangedError(
                 "sweep",
                 f"the folder {folder} holds a sweep started with another config "
