@@ -7,7 +7,9 @@ finish. Each task carries ``index``, ``seed``, ``first`` and ``size`` (a chunk o
 - ``serial``: in this process, one task after the other.
 - ``processes``: a local :class:`concurrent.futures.ProcessPoolExecutor`. Workers are forked
   where the platform allows (Linux), so they start in milliseconds without re-importing the
-  package; elsewhere they are spawned.
+  package; elsewhere they are spawned. Workers die with their parent, even after ``kill -9``
+  (a parent-death signal on Linux, a watchdog thread elsewhere), and close their copy of a
+  sweep's lock, so a rerun is never blocked by a leftover worker.
 - ``dask``: Dask distributed, on the cluster behind a scheduler address, or on a
   ``LocalCluster`` started for the run and closed after it, with the fixes of
   ``ECOSYSTEM-NOTES.md``: the nanny's ``MALLOC_TRIM_THRESHOLD_`` is not set in the workers (it
@@ -26,7 +28,10 @@ import concurrent.futures
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
@@ -126,6 +131,52 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(method)
 
 
+# File descriptors only the parent may hold (a sweep's lock): a forked worker closes its copies,
+# so a lock never outlives the process that took it.
+_PARENT_ONLY_FDS: set[int] = set()
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def parent_only_fd(fd: int, held: bool = True) -> None:
+    """Register (or with ``held=False`` forget) a descriptor that workers must not keep open."""
+    if held:
+        _PARENT_ONLY_FDS.add(fd)
+    else:
+        _PARENT_ONLY_FDS.discard(fd)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when its parent ends, even by ``kill -9``.
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere a daemon thread polls the parent's pid. A worker left alive would block on its
+    pipe forever and keep every descriptor it inherited, such as a sweep's lock.
+    """
+    for fd in list(_PARENT_ONLY_FDS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _PARENT_ONLY_FDS.clear()
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
 class ProcessExecutor:
     """Run tasks in a pool of local worker processes.
 
@@ -145,7 +196,10 @@ class ProcessExecutor:
 
     def __enter__(self) -> ProcessExecutor:
         self._pool = concurrent.futures.ProcessPoolExecutor(
-            self.workers, mp_context=_process_context()
+            self.workers,
+            mp_context=_process_context(),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
         )
         return self
 

@@ -56,7 +56,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from sim.analysis import stats
 from sim.core.errors import ConfigError, did_you_mean
 from sim.rules import build_rule
-from sim.runs.executors import EXECUTORS, open_executor
+from sim.runs.executors import EXECUTORS, open_executor, parent_only_fd
 from sim.runs.montecarlo import DEFAULT_CHUNK_SIZE, simulate
 from sim.scenario.loading import load_scenario, scenario_from_dict
 from sim.scenario.schema import Scenario
@@ -894,9 +894,15 @@ def _locked(folder: Path) -> Iterator[None]:
             f"sweep folder {folder} is in use by another process; wait for it "
             "to finish, or give this run another folder"
         ) from None
+    # Forked workers close their copy of the lock's descriptor (and die with this process).
+    fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    if fd is not None:
+        parent_only_fd(fd)
     try:
         yield
     finally:
+        if fd is not None:
+            parent_only_fd(fd, held=False)
         lock.release()
 
 

@@ -162,3 +162,63 @@ def test_the_cli_runs_a_sweep_experiment_and_resumes_it(tmp_path):
         text=True,
     )
     assert changed.returncode != 0 and "changed: mc.horizon" in changed.stderr
+
+
+PARALLEL_SCRIPT = """
+import json, sys
+from sim.sweeps import Sweep, run_sweep
+spec, mc = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+result = run_sweep(
+    Sweep.from_config(spec), "pak_afg_2026", sys.argv[1],
+    executor={"name": "processes", "workers": 2}, **mc
+)
+print(result.summary())
+sys.exit(result.exit_code)
+"""
+
+
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_a_parallel_sweep_takes_its_workers_and_the_rerun_resumes(tmp_path):
+    folder = tmp_path / "sweep"
+    command = [sys.executable, "-c", PARALLEL_SCRIPT, str(folder), json.dumps(GRID), json.dumps(MC)]
+    proc = subprocess.Popen(command, env=_env(), cwd=tmp_path)
+    deadline = time.monotonic() + 180
+    workers: set[int] = set()
+    while (len(finished(folder)) < 1 or len(workers) < 2) and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    assert proc.poll() is None and len(workers) >= 2, "the sweep must be killed part-way"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "workers outlived their parent"
+
+    again = subprocess.run(command, env=_env(), cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "8 of 8 points done" in again.stdout
+    assert len(finished(folder)) == 8
