@@ -40,6 +40,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
@@ -917,6 +918,21 @@ def _log(folder: Path, message: str) -> None:
     log.info(message)
 
 
+def _log_finished_points(folder: Path, finished: Sequence[int]) -> None:
+    """Give every finished point its ``done`` line in progress.log.
+
+    A point's file is written before its line, so a session killed between the two leaves a
+    finished point without a line; the next session writes the missing line (once), so the log
+    always holds exactly one ``done`` line per finished point.
+    """
+    path = folder / LOG_FILE
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    logged = {int(i) for i in re.findall(r"point (\d+) done", text)}
+    for i in finished:
+        if i not in logged:
+            _log(folder, f"point {i} done (found finished: the last session ended before its line)")
+
+
 @dataclass(frozen=True)
 class SweepResult:
     """A sweep's table and failures, read from its folder.
@@ -1173,6 +1189,7 @@ def run_sweep(
         todo = [
             i for i in range(len(points)) if not _file(folder, POINTS_DIR, i, ".parquet").is_file()
         ]
+        _log_finished_points(folder, sorted(set(range(len(points))) - set(todo)))
         _log(
             folder,
             f"session: {len(points) - len(todo)} of {len(points)} points already done; running "
