@@ -564,7 +564,8 @@ class ResultsFolder:
             except FileNotFoundError:
                 continue  # another run removed the empty folder meanwhile: make it again
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"status": "starting", "pid": os.getpid()}, handle)
+                # Until the run writes its manifest: not finished, held by this process.
+                json.dump({"seed": None, "finished": None, "claimed_by_pid": os.getpid()}, handle)
             return cls(candidate)
         raise FileExistsError(f"no free folder name for {wanted}")
 

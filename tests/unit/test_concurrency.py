@@ -77,7 +77,8 @@ def test_claim_is_exclusive_and_takes_a_sibling(tmp_path):
     second = store.ResultsFolder.claim(tmp_path / "run")
     assert first.path == tmp_path / "run"
     assert second.path == tmp_path / "run-1"
-    assert json.loads((first.path / store.MANIFEST_FILE).read_text())["status"] == "starting"
+    placeholder = json.loads((first.path / store.MANIFEST_FILE).read_text())
+    assert placeholder["finished"] is None and placeholder["claimed_by_pid"] == os.getpid()
 
 
 @pytest.mark.slow
