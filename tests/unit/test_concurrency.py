@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.storage import store
 from sim import load_experiment, run_experiment
+from sim.storage import store
 
 RUNS = 8
 
