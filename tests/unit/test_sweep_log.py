@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sim.sweeps import LOG_FILE, Sweep, run_sweep
+from sim.sweeps import Sweep, run_sweep
+from sim.sweeps.runner import LOG_FILE
 
 MC = {"replications": 40, "horizon": 30, "seed": 5}
 SPEC = {"parameters": {"mediators.qatar.leverage": [0.2, 0.5, 0.8]}, "horizons": [30]}
