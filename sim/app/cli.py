@@ -27,7 +27,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim.app.config import config_error, is_config_failure, register_configs
-from sim.app.experiment import run_experiment
+from sim.app.experiment import backtest_settings, run_backtest_experiment, run_experiment
 from sim.core import paths
 from sim.runs.experiment import ExperimentResult, experiment_from_config
 from sim.runs.settings import CUSTOM_RULE, RULE_GROUPS
@@ -61,11 +61,19 @@ def run(cfg: DictConfig) -> None:
                 _run_robustness(cfg, folder, overrides, command)
                 return
             experiment = experiment_from_config(cfg, overrides=overrides)
+            settings = backtest_settings(experiment)  # None unless a `backtest:` node is given
         except BaseException:
             # Hydra made the folder before the checks ran: leave no empty folder behind.
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
             raise
+        if settings is not None:
+            backtest = run_backtest_experiment(experiment, settings, folder, command=command)
+            if not experiment.output.quiet:
+                print(f"{experiment.name}: {experiment.question}")
+                print(backtest.format())
+            print(f"results: {folder}")
+            return
         result = run_experiment(experiment, folder=folder, command=command)
         if not experiment.output.quiet:
             print_result(result)

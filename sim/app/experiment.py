@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import logging
 
-__all__ = ["load_experiment", "run_experiment"]
+__all__ = ["backtest_settings", "load_experiment", "run_backtest_experiment", "run_experiment"]
 
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim.analysis import stats
 from sim.app.config import config_error, register_configs
+from sim.core.errors import ConfigError
 from sim.core.paths import CONFIG_DIR
 from sim.runs.experiment import (
     VALIDATION_FILE,
@@ -41,6 +42,9 @@ from sim.runs.settings import (
     MonteCarloConfig,
 )
 from sim.storage import store
+
+if TYPE_CHECKING:
+    from sim.backtest import BacktestResult, BacktestSettings
 
 _log = logging.getLogger(__name__)
 
@@ -172,3 +176,92 @@ def _results_folder(experiment: Experiment, folder: str | Path | None) -> store.
 def _summary_horizons(mc: MonteCarloConfig) -> tuple[int, ...]:
     """Return the summary days: those of ``mc.horizons`` the run covers, else the horizon."""
     return tuple(t for t in mc.horizons if t <= mc.horizon) or (mc.horizon,)
+
+
+# --- the back-test --------------------------------------------------------------------------
+
+
+def backtest_settings(experiment: Experiment) -> BacktestSettings | None:
+    """The experiment's checked ``backtest:`` node, or None if it has none.
+
+    Raises
+    ------
+    ConfigError
+        An unknown key or a bad value, with its key path.
+    """
+    node = experiment.config.get("backtest")
+    if node is None:
+        return None
+    from sim.backtest import BacktestSettings
+
+    data = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
+    if not isinstance(data, dict):
+        raise ConfigError("backtest", f"a mapping of the back-test's settings; got {data!r}")
+    return BacktestSettings.from_config(data)
+
+
+def run_backtest_experiment(
+    experiment: Experiment,
+    settings: BacktestSettings | None = None,
+    folder: str | Path | None = None,
+    command: Sequence[str] | None = None,
+) -> BacktestResult:
+    """Run the back-test of an experiment and write its results folder.
+
+    The folder gets ``config.yaml``, ``overrides.yaml``, ``manifest.json``, ``forecasts.csv``,
+    ``scores.csv`` and, unless ``output.figures`` is off, ``figures/`` with the reliability
+    diagram and the per-episode forecasts of each coding set (:mod:`sim.plots.backtest`).
+
+    Parameters
+    ----------
+    experiment : Experiment
+        Its scenario, ``mc.replications`` (per episode coding) and ``mc.seed`` are used.
+    settings : BacktestSettings, optional
+        Default: the experiment's ``backtest:`` node, else the defaults.
+    folder : str or Path, optional
+        As in :func:`run_experiment`.
+    command : sequence of str, optional
+        Recorded in the manifest.
+
+    Returns
+    -------
+    BacktestResult
+        With the folder in ``result.folder``.
+
+    Examples
+    --------
+    >>> import sim
+    >>> from sim.app.experiment import run_backtest_experiment
+    >>> exp = sim.load_experiment("backtest", ["mc.replications=5", "output.figures=false"])
+    >>> result = run_backtest_experiment(exp)  # writes outputs/backtest/<date>_<time>/
+    >>> sorted(p.name for p in result.folder.glob("*.csv"))
+    ['forecasts.csv', 'scores.csv']
+    """
+    from sim.backtest import run_backtest
+
+    settings = settings or backtest_settings(experiment)
+    results = _results_folder(experiment, folder)
+    mc = experiment.mc
+    results.write_config(experiment.config)
+    results.write_overrides(list(experiment.overrides))
+    record = store.manifest(
+        mc.seed,
+        command=command,
+        extra={"experiment": experiment.name, "replications_per_episode": mc.replications},
+    )
+    results.write_manifest(record)
+    progress = experiment.output.progress and not experiment.output.quiet
+    result = run_backtest(experiment.scenario, mc.replications, mc.seed, settings, progress)
+    result.write(results.path)
+    extra: dict[str, Any] = {"episodes": int(result.episodes["episode_id"].nunique())}
+    if experiment.output.figures:
+        from sim.plots.backtest import save_backtest_figures
+
+        try:
+            save_backtest_figures(result.table, results.path / store.FIGURES_DIR)
+        except Exception as exc:  # a failed figure must not cost the run its results
+            extra["figures_error"] = f"{type(exc).__name__}: {exc}"
+            _log.warning("figures not saved (%s); the results are complete", exc)
+    results.write_manifest({**store.finish_manifest(record), **extra})
+    object.__setattr__(result, "folder", results.path)
+    return result

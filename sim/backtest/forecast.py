@@ -1,6 +1,6 @@
 """Forecasts of past episodes: replay the record up to the trigger, apply it, simulate 30 days.
 
-For each episode of a library (:func:`sim.timeline.load_episodes`) the model is asked what a
+For each episode of a library (:func:`sim.history.timeline.load_episodes`) the model is asked what a
 forecaster holding it on the trigger day would have said:
 
 1. the timeline is replayed (:func:`sim.history.replay`, the model's own updates) through every
@@ -26,16 +26,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.core.ladder import MAX_RUNG
 from sim.history import ACTION_RUNGS, GROUP_ALIASES, replay
-from sim.montecarlo import simulate
-from sim.rules.inputs import MAX_RUNG
-from sim.scenario import Scenario
+from sim.runs.montecarlo import simulate
+from sim.scenario.schema import Scenario
 
 __all__ = [
     "ARMED_RUNG",
     "CATEGORIES",
+    "THRESHOLDS",
     "WINDOW_DAYS",
     "EpisodeForecast",
+    "binary_probability",
     "episode_start",
     "forecast_episode",
     "trigger_rows",
@@ -49,6 +51,9 @@ ARMED_RUNG = 3
 
 CATEGORIES = tuple(range(MAX_RUNG + 1))
 """The ordered outcome categories: the scored side's highest rung, 0..5."""
+
+THRESHOLDS = {"armed": ARMED_RUNG, "rung4": 4}
+"""The rung each binary outcome's name stands for: armed response (3), interstate clashes (4)."""
 
 _LAG = 1  # model day d stands for record day d - 1 (module docstring)
 _ARMED_KINDS = ("strike", "clash")
@@ -97,9 +102,39 @@ class EpisodeForecast:
 
     def probability(self, outcome: str) -> float:
         """P(outcome) for a binary outcome name of :data:`sim.backtest.scores.BINARY`."""
-        from sim.backtest.scores import binary_probability
-
         return binary_probability(self.rung_7d, self.rung_30d, self.ceasefire_30d, outcome)
+
+
+def binary_probability(
+    rung_7d: np.ndarray, rung_30d: np.ndarray, ceasefire_30d: float, outcome: str
+) -> float:
+    """P(outcome) implied by a forecaster's rung distributions and ceasefire probability.
+
+    Parameters
+    ----------
+    rung_7d, rung_30d : ndarray
+        Probabilities of the highest rung 0..5, shape (6,).
+    ceasefire_30d : float
+        P(ceasefire or pause within 30 days).
+    outcome : str
+        ``armed_7d``, ``rung4_7d``, ``armed_30d``, ``rung4_30d`` (the scored side reaches rung 3,
+        or 4, within 7 or 30 days) or ``ceasefire_30d``.
+
+    Returns
+    -------
+    float
+    """
+    if outcome == "ceasefire_30d":
+        return float(ceasefire_30d)
+    try:
+        what, window = outcome.split("_")
+        rungs = {"7d": rung_7d, "30d": rung_30d}[window]
+        return float(np.sum(rungs[THRESHOLDS[what] :]))
+    except (KeyError, ValueError):
+        raise ValueError(
+            f"unknown outcome {outcome!r}; one of armed_7d, rung4_7d, armed_30d, rung4_30d, "
+            "ceasefire_30d"
+        ) from None
 
 
 def trigger_rows(
@@ -117,7 +152,7 @@ def trigger_rows(
     Parameters
     ----------
     events : DataFrame
-        The timeline (:func:`sim.timeline.load_events`).
+        The timeline (:func:`sim.history.timeline.load_events`).
     scenario : Scenario
         Supplies the states and which groups each hosts.
     date : datetime.date
@@ -207,7 +242,7 @@ def forecast_episode(
     events : DataFrame
         The timeline.
     episode : row
-        A row of :func:`sim.timeline.load_episodes` (attributes ``episode_id``, ``coding``,
+        A row of :func:`sim.history.timeline.load_episodes` (attributes ``episode_id``, ``coding``,
         ``trigger_date``, ``striking_side``, ``scored_side``).
     replications : int
         R, >= 1.

@@ -34,10 +34,10 @@ from sim.backtest.scores import (
     score_table,
     skill_table,
 )
-from sim.errors import ConfigError, did_you_mean
-from sim.scenario import Scenario
-from sim.store import write_csv
-from sim.timeline import load_episodes, load_events, load_reference_class
+from sim.core.errors import ConfigError, did_you_mean
+from sim.history.timeline import load_episodes, load_events, load_reference_class
+from sim.scenario.schema import Scenario
+from sim.storage.store import write_csv
 
 __all__ = [
     "FORECASTS_FILE",
@@ -123,6 +123,7 @@ class BacktestResult:
     replications: int
     seed: int
     episodes: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    folder: Path | None = None
 
     def scores_csv(self) -> pd.DataFrame:
         """One table: mean scores of every forecaster and the model's skill against each baseline.
@@ -250,7 +251,10 @@ def format_backtest(result: BacktestResult) -> str:
                 & (skill["outcome"] == outcome)
                 & (skill["score"] == score)
             ].set_index("baseline")
-            means = [part["model"].iloc[0], *(part.loc[b, "baseline_score"] for b in FORECASTERS[1:])]
+            means = [
+                part["model"].iloc[0],
+                *(part.loc[b, "baseline_score"] for b in FORECASTERS[1:]),
+            ]
             rows.append(
                 [
                     outcome,

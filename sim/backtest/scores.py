@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.backtest.forecast import ARMED_RUNG, CATEGORIES, EpisodeForecast
+from sim.backtest.forecast import CATEGORIES, THRESHOLDS, EpisodeForecast, binary_probability
 
 __all__ = [
     "BINARY",
@@ -66,36 +66,6 @@ LOG_FLOOR = 0.01
 Carlo estimate of 0 from finitely many replications. The Brier score and RPS use the forecast as
 it is."""
 
-_THRESHOLD = {"armed": ARMED_RUNG, "rung4": 4}
-
-
-def binary_probability(
-    rung_7d: np.ndarray, rung_30d: np.ndarray, ceasefire_30d: float, outcome: str
-) -> float:
-    """P(outcome) implied by a forecaster's rung distributions and ceasefire probability.
-
-    Parameters
-    ----------
-    rung_7d, rung_30d : ndarray
-        Probabilities of the highest rung 0..5, shape (6,).
-    ceasefire_30d : float
-        P(ceasefire or pause within 30 days).
-    outcome : str
-        A key of :data:`BINARY`.
-
-    Returns
-    -------
-    float
-    """
-    if outcome == "ceasefire_30d":
-        return float(ceasefire_30d)
-    try:
-        what, window = outcome.split("_")
-        rungs = {"7d": rung_7d, "30d": rung_30d}[window]
-        return float(np.sum(rungs[_THRESHOLD[what] :]))
-    except (KeyError, ValueError):
-        raise ValueError(f"unknown outcome {outcome!r}; one of {', '.join(BINARY)}") from None
-
 
 def observed(episode: pd.Series | object, outcome: str) -> float:
     """The coded outcome of an episode row: 0 or 1 (binary), the rung (categorical), or NaN."""
@@ -107,7 +77,7 @@ def observed(episode: pd.Series | object, outcome: str) -> float:
         return float(bool(value)) if not pd.isna(value) else np.nan
     what, window = outcome.split("_")
     rung = getattr(episode, f"rung_{window}")
-    return float(rung >= _THRESHOLD[what]) if not pd.isna(rung) else np.nan
+    return float(rung >= THRESHOLDS[what]) if not pd.isna(rung) else np.nan
 
 
 def reference_rates(reference: pd.DataFrame) -> dict[str, np.ndarray | float]:
@@ -116,8 +86,8 @@ def reference_rates(reference: pd.DataFrame) -> dict[str, np.ndarray | float]:
     Parameters
     ----------
     reference : DataFrame
-        From :func:`sim.timeline.load_reference_class`; only rows with a known outcome count,
-        and of an episode coded twice only coding ``a``.
+        From :func:`sim.history.timeline.load_reference_class`; only rows with a known outcome
+        count, and of an episode coded twice only coding ``a``.
 
     Returns
     -------
@@ -253,9 +223,7 @@ def _scores(rows: pd.DataFrame, outcome: str) -> dict[str, np.ndarray]:
 def coding_set(table: pd.DataFrame, coding: str) -> pd.DataFrame:
     """The rows of one account: each episode's coding `coding` where it has one, else ``a``."""
     has = set(table.loc[table["coding"] == coding, "episode_id"])
-    keep = (table["coding"] == coding) | (
-        (table["coding"] == "a") & ~table["episode_id"].isin(has)
-    )
+    keep = (table["coding"] == coding) | ((table["coding"] == "a") & ~table["episode_id"].isin(has))
     return table[keep]
 
 
@@ -384,9 +352,7 @@ def skill(
                 rng=np.random.default_rng(seed),
             )
     low, high = (float(x) for x in (res.confidence_interval.low, res.confidence_interval.high))
-    return SkillResult(
-        float(point), -np.inf if np.isnan(low) else low, high, n, confidence
-    )
+    return SkillResult(float(point), -np.inf if np.isnan(low) else low, high, n, confidence)
 
 
 def skill_table(

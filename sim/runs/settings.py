@@ -292,6 +292,10 @@ class Config:
         Policies judged across futures (checked by
         :func:`sim.sweeps.robustness.robustness_from_config`); with it, ``python -m sim`` runs
         every policy in every future instead.
+    backtest : mapping, optional
+        The back-test's files and intervals (:class:`sim.backtest.BacktestSettings`, checked
+        there); with it, ``python -m sim`` forecasts every episode of the library and scores
+        the forecasts (``experiments/backtest.yaml``).
     """
 
     name: str = "run"
@@ -306,6 +310,7 @@ class Config:
     history: HistoryConfig = field(default_factory=HistoryConfig)
     sweep: Any = None
     robustness: Any = None
+    backtest: Any = None
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -195,7 +195,14 @@ def _is_sweep(path: Path) -> bool:
     return "sweep" in node or "robustness" in node
 
 
-MONTE_CARLO = sorted(p.stem for p in EXPERIMENTS_DIR.glob("*.yaml") if not _is_sweep(p))
+def _is_backtest(path: Path) -> bool:
+    # A back-test (a `backtest:` node) writes forecasts and scores: tests/e2e/test_backtest_cli.py.
+    return "backtest" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+MONTE_CARLO = sorted(
+    p.stem for p in EXPERIMENTS_DIR.glob("*.yaml") if not _is_sweep(p) and not _is_backtest(p)
+)
 
 
 @pytest.mark.parametrize("name", MONTE_CARLO)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from sim.backtest.forecast import forecast_episode
-from sim.timeline import load_episodes, load_events
+from sim.history.timeline import load_episodes, load_events
 
 R = 4000
 SEED = 20260222
@@ -59,7 +59,7 @@ def _poisson_binomial(p: list[float]) -> np.ndarray:
 
 def test_the_three_episodes_are_pakistani_strikes_answered_in_a_week(forecasts):
     # The record the patterns rest on, read from the library (not pasted).
-    for f, episode in forecasts.values():
+    for _, episode in forecasts.values():
         assert (episode.striking_side, episode.scored_side) == ("pakistan", "afghanistan")
         assert episode.rung_7d >= 3 and episode.first_armed_day <= 7
     assert sum(int(e.rung_7d >= 4) for _, e in forecasts.values()) == 1

@@ -2,7 +2,8 @@
 
 The guard for refactoring: moving, splitting or renaming code must leave every outcomes table bit
 for bit as it was. ``outcome_hashes.json`` holds one SHA-256 per experiment of its outcomes table
-(a Monte Carlo experiment) or of its table of points (a sweep), as computed by :func:`digest`.
+(a Monte Carlo experiment), of its table of points (a sweep) or of its forecasts (the back-test),
+as computed by :func:`digest`.
 
 Regenerate the file with::
 
@@ -70,6 +71,11 @@ def outcome_table(name: str, root: Path) -> pd.DataFrame:
         exp = sim.load_experiment(name, overrides=[*SWEEP_SMALL, *small, f"output.root={root}"])
         # Every policy in every future: the probabilities of all the runs.
         return run_robustness_from_config(exp.config).probabilities
+    if exp.config.get("backtest") is not None:
+        from sim.backtest import run_backtest
+
+        # Every forecaster's forecasts of every episode (the model's from 20 replications).
+        return run_backtest(exp.scenario, replications=20, seed=exp.mc.seed).table
     if exp.config.get("sweep") is None:
         return exp.simulate(progress=False).outcomes
     from sim.sweeps.runner import run_sweep_from_config

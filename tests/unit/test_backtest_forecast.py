@@ -10,7 +10,7 @@ import pytest
 
 from sim.backtest.forecast import episode_start, forecast_episode, trigger_rows
 from sim.history import replay
-from sim.timeline import load_episodes, load_events
+from sim.history.timeline import load_episodes, load_events
 
 R = 300
 
@@ -59,9 +59,7 @@ def test_a_day_without_armed_rows_has_no_trigger(events, seed_scenario):
 
 def test_start_is_the_replay_before_the_trigger_and_the_trigger(events, seed_scenario):
     date = datetime.date(2024, 12, 24)
-    scenario, start, facts = episode_start(
-        events, seed_scenario, date, "pakistan", "afghanistan"
-    )
+    scenario, start, facts = episode_start(events, seed_scenario, date, "pakistan", "afghanistan")
     trigger, _ = trigger_rows(events, seed_scenario, date, "pakistan", "afghanistan")
     before = events[events["date"].dt.date < date]
     direct = replay(pd.concat([before, trigger]), seed_scenario, as_of=date)

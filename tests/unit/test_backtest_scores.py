@@ -24,7 +24,7 @@ from sim.backtest.scores import (
     skill,
     skill_table,
 )
-from sim.timeline import load_reference_class
+from sim.history.timeline import load_reference_class
 
 RUNGS = np.array([0.1, 0.2, 0.1, 0.3, 0.2, 0.1])
 
@@ -57,7 +57,9 @@ def test_brier_and_log_scores_match_hand_computation():
     scores = _scores(rows, "armed_7d")
     np.testing.assert_allclose(scores["brier"], [0.3**2, 0.7**2, 1.0])
     # A forecast of 0 that misses is clipped to the floor instead of scoring infinity.
-    np.testing.assert_allclose(scores["log"], [-math.log(0.7), -math.log(0.3), -math.log(LOG_FLOOR)])
+    np.testing.assert_allclose(
+        scores["log"], [-math.log(0.7), -math.log(0.3), -math.log(LOG_FLOOR)]
+    )
 
 
 def test_rps_counts_the_observed_rung_as_category_rung_plus_one():
