@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         table = run_projection(scenario, events, args.replications, seed=args.seed, rungs=(4, 5))
         print(table.to_string(index=False))
-    print("These numbers explore a scenario; they are not a forecast.")
+    print(
+        "Intervals: 95 % Wilson, Monte Carlo error only. These numbers explore a scenario; "
+        "they are not a forecast (docs/backtest.md: how far the model is from the record)."
+    )
     if args.write_scenario:
         print(f"wrote {write_start_values(best.to_scenario_values(), args.scenario)}")
     if args.figure:

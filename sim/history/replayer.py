@@ -432,11 +432,10 @@ class _Walker:
                     action.get(k, 0) > spec.ceasefire_cap for k in ((a, b), (b, a))
                 )
             for effect, _ in today:
-                if {effect.actor, effect.opponent} != {a, b}:
-                    continue
-                if effect.role == "ceasefire" or (
-                    effect.role == "agreement" and not self.in_ceasefire[p]
-                ):
+                # Only a ceasefire makes one. An agreement (a crossing reopened after talks, a
+                # flag meeting, a recommitment) confirms what is in force and makes nothing: a
+                # reopening taken as a ceasefire would stay in force for years (docs/history.md).
+                if {effect.actor, effect.opponent} == {a, b} and effect.role == "ceasefire":
                     made[p] = True
             escalated = max(self.rung[p], acted)
             if made[p]:

@@ -171,6 +171,29 @@ def test_uncertainty_draws_within_the_range_and_vary(tmp_path, tiny):
     assert best.to_scenario_values()["states"]["afghanistan"]["pressure"] == pytest.approx(0.12)
 
 
+def test_an_agreement_confirms_a_ceasefire_but_makes_none(tmp_path, tiny):
+    # A crossing reopened after talks (an `agreement`) is no ceasefire: the clash after it is
+    # no violation and the pair stays outside a ceasefire until one is agreed.
+    clash = {"actor": "afghanistan", "target": "pakistan", "kind": "clash"}
+    rows = [
+        {"date": "2026-01-01", **clash},
+        {"date": "2026-01-03", "actor": "pakistan", "target": "afghanistan", "kind": "agreement"},
+        {"date": "2026-01-05", **clash},
+        {"date": "2026-01-06", "actor": "pakistan", "target": "afghanistan", "kind": "ceasefire"},
+        {"date": "2026-01-07", "actor": "pakistan", "target": "afghanistan", "kind": "agreement"},
+        {"date": "2026-01-08", **clash},
+    ]
+    events = _timeline(tmp_path, rows)
+    before = replay(events, tiny, as_of=datetime.date(2026, 1, 5))
+    assert before.ceasefire == {"pakistan-afghanistan": False}
+    assert before.violations == {"pakistan-afghanistan": 0}
+    after = replay(events, tiny, as_of=datetime.date(2026, 1, 8))
+    # The ceasefire of day 5 stands (the agreement of day 6 changes nothing, not even its age);
+    # the clash of day 7 is its one violation.
+    assert after.ladder()["in_ceasefire"] and after.ladder()["ceasefire_days"] == 2
+    assert after.violations == {"pakistan-afghanistan": 1}
+
+
 @pytest.mark.xfail(
     strict=True,
     reason=(
