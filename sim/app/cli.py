@@ -220,8 +220,8 @@ def format_summary(summary: pd.DataFrame, replications: int, seed: int, start_ru
     """
     horizons = list(dict.fromkeys(summary["within_days"]))
     head = [
-        f"P(max rung >= k within t days) [95% interval]; {replications:,} replications, "
-        f"seed {seed}",
+        f"P(max rung >= k within t days) [95% interval, Monte Carlo error only]; "
+        f"{replications:,} replications, seed {seed}",
         "",
     ]
     rows = [["rung k", *(f"t = {t:g} days" for t in horizons)]]

@@ -84,6 +84,9 @@ class EpisodeForecast:
         R.
     trigger : str
         What was applied as the trigger (kinds and rungs of the rows, or how it was built).
+    info : dict
+        ``start_rung``, ``trigger_rung``, and ``clashes_7d_then_ceasefire_30d``: the probability
+        that the scored side reaches rung 4 within 7 days and a ceasefire is made within 30.
     """
 
     episode_id: str
@@ -290,8 +293,23 @@ def forecast_episode(
         in_ceasefire=facts["in_ceasefire"],
         replications=replications,
         trigger=facts["trigger"],
-        info={"start_rung": start_scenario.start_rung, "trigger_rung": facts["trigger_rung"]},
+        info={
+            "start_rung": start_scenario.start_rung,
+            "trigger_rung": facts["trigger_rung"],
+            "clashes_7d_then_ceasefire_30d": _clash_then_ceasefire(
+                acts, made, week, month, replications
+            ),
+        },
     )
+
+
+def _clash_then_ceasefire(
+    acts: pd.DataFrame, made: pd.DataFrame, week: int, month: int, replications: int
+) -> float:
+    """Share of replications with clashes (rung >= 4) in the week and a ceasefire in the month."""
+    clashed = set(acts.loc[(acts["day"] <= week) & (acts["rung"] >= 4), "replication"])
+    settled = set(made.loc[made["day"] <= month, "replication"])
+    return len(clashed & settled) / replications
 
 
 def _highest_rung_shares(acts: pd.DataFrame, within: int, replications: int) -> np.ndarray:

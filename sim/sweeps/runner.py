@@ -1041,6 +1041,7 @@ class SweepResult:
             f"sweep {self.sweep.name}: {done} of {len(t)} points done "
             f"({len(self.computed)} computed now), folder {self.folder}"
         ]
+        lines.append("[95% intervals, Monte Carlo error only]")
         if self.baseline is not None:
             lines.append(
                 f"differences are point - baseline (point {self.baseline}), paired on "

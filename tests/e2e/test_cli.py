@@ -68,6 +68,8 @@ def test_no_arguments_runs_the_seed_baseline_into_outputs(tmp_path):
     assert names == FOLDER_FILES | {"figures"}
     assert {p.name for p in (folder / "figures").iterdir()} >= {"survival.png"}
     assert "P(max rung >= k within t days)" in proc.stdout
+    # The table says which uncertainty its intervals cover.
+    assert "[95% interval, Monte Carlo error only]" in proc.stdout
     for cell in ("4 interstate clashes", "5 war", "t = 7 days", "t = 365 days", "10,000"):
         assert cell in proc.stdout
     manifest = json.loads((folder / "manifest.json").read_text())

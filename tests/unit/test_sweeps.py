@@ -268,6 +268,7 @@ def test_the_table_holds_each_point_s_estimates_and_paired_differences(tmp_path,
     pd.testing.assert_frame_equal(store.read_parquet(tmp_path / "s" / "sweep.parquet"), t)
     assert pd.read_csv(tmp_path / "s" / "sweep.csv").shape == t.shape
     assert "differences are point - baseline (point 1)" in result.summary()
+    assert "[95% intervals, Monte Carlo error only]" in result.summary()
     pd.testing.assert_frame_equal(load_sweep(tmp_path / "s").table, t)
 
 
