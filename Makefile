@@ -25,7 +25,7 @@ run: $(STAMP)
 
 ## Set up, then run the whole test suite.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n 2 $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests tools benchmarks notebooks hatch_build.py
