@@ -15,6 +15,7 @@ from sim.core.errors import ConfigError, did_you_mean
 from sim.core.ladder import MAX_RUNG
 from sim.core.paths import CONFIG_DIR
 from sim.rules import build_rule
+from sim.scenario.priors import check_priors
 from sim.scenario.schema import (
     _ID,
     _PROBABILITY,
@@ -166,7 +167,7 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
     """
     data = {k: v for k, v in dict(data).items() if k != "defaults"}
     raw = dict(data)
-    for key in ("states", "militants", "mediators", "ceasefire"):
+    for key in ("states", "militants", "mediators", "ceasefire", "priors"):
         raw.pop(key, None)
     top = _build(Scenario, {"name": "", "states": {}, "ceasefire": None, **raw}, path)
     if "states" not in data or not data["states"]:
@@ -218,9 +219,11 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
             f"{path}.ceasefire_rung",
             "must not exceed start_rung when the scenario starts under a ceasefire",
         )
-    return dataclasses.replace(
+    scenario = dataclasses.replace(
         top, states=built_states, militants=militants, mediators=mediators, ceasefire=ceasefire
     )
+    priors = check_priors(scenario, data.get("priors") or {}, f"{path}.priors")
+    return dataclasses.replace(scenario, priors=priors)
 
 
 def scenario_path(name: str | Path) -> Path:

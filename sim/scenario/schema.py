@@ -14,6 +14,7 @@ from typing import Any
 
 from sim.core.ladder import MAX_RUNG
 from sim.rules import rule_name
+from sim.scenario.priors import Prior
 
 _PROBABILITY = (0.0, 1.0)
 _RUNG = (0, MAX_RUNG)
@@ -225,6 +226,9 @@ class Scenario:
         Days that ceasefire has lasted by day 0.
     war_deaths : int
         Battle deaths that make a war (COW / UCDP: 1,000).
+    priors : mapping of str to Prior
+        Priors of the assumed and calibrated parameters, by key path
+        (:mod:`sim.scenario.priors`); ordinary runs use the point values.
     """
 
     name: str
@@ -241,6 +245,7 @@ class Scenario:
     in_ceasefire: bool = False
     ceasefire_days: int = _spec(0, (0, int(_DAYS)))
     war_deaths: int = _spec(1000, (1, int(_DEATHS)))
+    priors: dict = field(default_factory=dict)
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
@@ -272,6 +277,8 @@ def _rule_to_plain(rule: Any) -> dict[str, Any]:
 
 
 def _to_plain(obj: Any) -> Any:
+    if isinstance(obj, Prior):
+        return obj.to_dict()
     if dataclasses.is_dataclass(obj) and type(obj).__module__ == __name__:
         out = {}
         for f in dataclasses.fields(obj):
