@@ -197,7 +197,8 @@ def test_an_agreement_confirms_a_ceasefire_but_makes_none(tmp_path, tiny):
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "seeds/pak_afg_events.csv gained sourced rows from Dec 2021 on (strikes, clashes, reopenings); "
+        "seeds/pak_afg_events.csv gained sourced rows from Dec 2021 on "
+        "(strikes, clashes, reopenings); "
         "replaying it moves the starting state (e.g. Pakistan's weariness 0.118 -> 0.194, "
         "Afghanistan's grievance 0.473 -> 0.655; docs/history.md lists all). The shipped scenario "
         "keeps its values until the change is decided: rewriting them changes every outcome."
