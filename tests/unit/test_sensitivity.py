@@ -78,8 +78,10 @@ def test_analyses_refuse_an_incomplete_or_wrong_sweep():
 
 
 def test_a_saltelli_sweep_of_the_model_ranks_its_levers(tmp_path, seed_scenario):
-    # Pakistan's readiness to answer (graduated rule) drives clashes; Qatar's leverage cannot
-    # before Qatar engages at rung 4, so it ranks below.
+    # Pakistan's readiness to answer drives clashes; Qatar's leverage cannot before Qatar engages
+    # at rung 4, so it ranks below. Under the ordered-logit seed scenario P(rung 4 within 90 days)
+    # spans about 0.23-0.64 over this design (Kabul's own answers keep it above 0.2), so the box
+    # looks for the upper half: a threshold below every point would leave nothing to find.
     sweep = Sweep.from_config(
         {
             "parameters": {
@@ -91,7 +93,7 @@ def test_a_saltelli_sweep_of_the_model_ranks_its_levers(tmp_path, seed_scenario)
             "rungs": [4],
             "horizons": [90],
             "analyze": ["p_rung4_90d"],
-            "discover": "p_rung4_90d > 0.2",
+            "discover": "p_rung4_90d > 0.4",
         }
     )
     result = run_sweep(sweep, seed_scenario, tmp_path / "s", replications=100, horizon=90, seed=1)
