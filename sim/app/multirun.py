@@ -12,7 +12,9 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.storage import store
-from sim.sweeps.runner import _DONE, _FAILED, _plain, outcome_columns
+from sim.sweeps.parameters import _plain
+from sim.sweeps.points import outcome_columns
+from sim.sweeps.result import _DONE, _FAILED
 
 
 def gather_multirun(
