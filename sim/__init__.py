@@ -13,6 +13,7 @@ from sim.runs.executors import ChunkError
 from sim.runs.experiment import Experiment, ExperimentResult
 from sim.runs.montecarlo import SimulationResult, StoppingRule, simulate
 from sim.scenario.loading import load_scenario, scenario_from_dict
+from sim.scenario.posterior import Posterior, load_posterior
 from sim.scenario.schema import Scenario
 from sim.storage.store import Results, load_results
 from sim.sweeps.runner import Sweep, SweepResult, load_sweep, run_sweep
@@ -25,6 +26,7 @@ __all__ = [
     "EscalationModel",
     "Experiment",
     "ExperimentResult",
+    "Posterior",
     "Results",
     "Scenario",
     "SimulationResult",
@@ -35,6 +37,7 @@ __all__ = [
     "exact_escalation",
     "gather_multirun",
     "load_experiment",
+    "load_posterior",
     "load_results",
     "load_scenario",
     "load_sweep",

@@ -32,11 +32,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from sim.analysis import stats
+from sim.analysis import predictive, stats
+from sim.analysis.predictive import PREDICTIVE_LEVEL, PredictiveDifference, PredictiveEstimate
 from sim.core.ladder import MAX_RUNG
 from sim.engine.compiled import choose_engine
 from sim.engine.model import EscalationModel
 from sim.runs.executors import EXECUTORS, available_cores, open_executor
+from sim.scenario.posterior import CELL, Posterior, load_posterior
 from sim.scenario.schema import Scenario
 from sim.storage.store import ChunkWriter, write_parquet
 
@@ -88,6 +90,8 @@ class ChunkTask:
     record_trajectory: bool = False
     start: dict[str, Any] | None = None
     engine: str = "numpy"
+    posterior: Posterior | None = None
+    cell: int = CELL
 
     def run(self) -> ChunkResult:
         """Run the chunk."""
@@ -102,6 +106,8 @@ class ChunkTask:
             self.record_trajectory,
             self.start,
             self.engine,
+            self.posterior,
+            self.cell,
         )
 
 
@@ -130,6 +136,8 @@ def run_chunk(
     record_trajectory: bool = False,
     start: dict[str, Any] | None = None,
     engine: str = "numpy",
+    posterior: Posterior | None = None,
+    cell: int = CELL,
 ) -> ChunkResult:
     """Run one chunk of `size` replications for `horizon` days.
 
@@ -153,6 +161,12 @@ def run_chunk(
         Per-replication starting values (see :class:`~sim.engine.model.EscalationModel`).
     engine : {"numpy", "compiled"}
         How the days advance (see :class:`~sim.engine.model.EscalationModel`).
+    posterior : Posterior, optional
+        Parameter draws: each replication runs with the draw :meth:`Posterior.assign` gives it
+        (consecutive replications of one draw advance together, on their own streams as
+        always), and the outcomes gain a ``draw`` column.
+    cell : int
+        Consecutive replications that share a draw (with `posterior`).
 
     Returns
     -------
@@ -161,23 +175,38 @@ def run_chunk(
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1 day, got {horizon}")
     began = time.perf_counter()
-    model = EscalationModel(
-        scenario,
-        replications=size,
-        seed=seed,
-        chunk=index,
-        first_replication=first,
-        record_events=record_events,
-        record_trajectory=record_trajectory,
-        start=start,
-        engine=engine,
-    )
-    model.run(horizon)
+    if posterior is None:
+        pieces = [(scenario, first, size)]
+    else:
+        draws = posterior.assign(seed, first, size, cell)
+        cuts = [0, *(np.flatnonzero(np.diff(draws)) + 1).tolist(), size]
+        pieces = [
+            (posterior.scenario(scenario, draws[a]), first + a, b - a)
+            for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+        ]
+    models = []
+    for spec, at, n in pieces:
+        model = EscalationModel(
+            spec,
+            replications=n,
+            seed=seed,
+            chunk=index,
+            first_replication=at,
+            record_events=record_events,
+            record_trajectory=record_trajectory,
+            start=start,
+            engine=engine,
+        )
+        model.run(horizon)
+        models.append(model)
+    outcomes = _concat([m.outcomes() for m in models])
+    if posterior is not None:
+        outcomes["draw"] = draws.astype(np.int64)
     return ChunkResult(
         index=index,
-        outcomes=model.outcomes(),
-        events=model.events() if record_events else None,
-        trajectory=model.trajectory() if record_trajectory else None,
+        outcomes=outcomes,
+        events=_concat([m.events() for m in models]) if record_events else None,
+        trajectory=_concat([m.trajectory() for m in models]) if record_trajectory else None,
         seconds=time.perf_counter() - began,
     )
 
@@ -263,6 +292,10 @@ class SimulationResult:
         A Parquet file holding the outcomes, read on first use of :attr:`outcomes` when
         `outcomes` is not given (runs streamed to ``out_dir``). The statistics methods read
         only the columns they need from it.
+    posterior : Posterior, optional
+        The parameter draws the replications were spread over (the outcomes then have a
+        ``draw`` column); :meth:`predictive` and :meth:`summary` report posterior-predictive
+        intervals.
     """
 
     def __init__(
@@ -277,6 +310,7 @@ class SimulationResult:
         trajectory: pd.DataFrame | None = None,
         info: dict[str, Any] | None = None,
         outcomes_path: str | Path | None = None,
+        posterior: Posterior | None = None,
     ) -> None:
         if outcomes is None and outcomes_path is None:
             raise ValueError("give the outcomes or the Parquet file holding them")
@@ -290,6 +324,7 @@ class SimulationResult:
         self.info = dict(info or {})
         self.outcomes_path = None if outcomes_path is None else Path(outcomes_path)
         self._outcomes = outcomes
+        self.posterior = posterior
 
     def __repr__(self) -> str:
         return (
@@ -324,12 +359,33 @@ class SimulationResult:
             self._columns(f"day_rung_{rung}"), rung, within, method=method
         )
 
+    def predictive(
+        self, rung: int, within: float | None = None, level: float = PREDICTIVE_LEVEL
+    ) -> PredictiveEstimate:
+        """P(max rung >= `rung` within `within` days) over the posterior (a run with one).
+
+        The estimate over all replications, the posterior-predictive interval (central `level`
+        of the per-draw estimates: parameter and Monte Carlo uncertainty) and the 95 % Monte
+        Carlo interval (:mod:`sim.analysis.predictive`, ``docs/posterior.md``).
+        """
+        return predictive.predictive_probability(
+            self._columns(f"day_rung_{rung}", predictive.DRAW), rung, within, level
+        )
+
     def summary(
         self, horizons: tuple[int, ...] = (7, 30, 90, 365), rungs: tuple[int, ...] = (1, 2, 3, 4, 5)
     ) -> pd.DataFrame:
-        """One row per (rung, horizon): probability, 95 % interval, replications."""
-        table = self._columns(*(f"day_rung_{k}" for k in rungs))
-        return stats.summary_table(table, horizons=horizons, rungs=rungs)
+        """One row per (rung, horizon): probability, 95 % interval, replications.
+
+        With a posterior, also ``pp_low`` and ``pp_high``, the posterior-predictive interval
+        (:func:`sim.analysis.predictive.predictive_summary`); ``ci_low`` and ``ci_high`` stay the
+        Monte Carlo interval.
+        """
+        columns = [f"day_rung_{k}" for k in rungs]
+        if self.posterior is not None:
+            table = self._columns(*columns, predictive.DRAW)
+            return predictive.predictive_summary(table, horizons=horizons, rungs=rungs)
+        return stats.summary_table(self._columns(*columns), horizons=horizons, rungs=rungs)
 
     def survival(self, rung: int) -> stats.SurvivalResult:
         """Kaplan-Meier curve of the time to reach `rung`, censored at the horizon."""
@@ -347,6 +403,28 @@ class SimulationResult:
         columns = ("replication", f"day_rung_{rung}")
         return stats.paired_difference(
             self._columns(*columns), other._columns(*columns), rung, within
+        )
+
+    def compare_predictive(
+        self,
+        other: SimulationResult,
+        rung: int,
+        within: float | None = None,
+        level: float = PREDICTIVE_LEVEL,
+    ) -> PredictiveDifference:
+        """Paired difference ``other - self`` over the posterior, with both intervals.
+
+        Both runs need the same seed and posterior: each replication then has the same draw and
+        the same random numbers in both (:func:`sim.analysis.predictive.predictive_difference`).
+        """
+        if other.seed != self.seed:
+            raise ValueError(
+                "compare runs made with the same seed (common random numbers); got seeds "
+                f"{self.seed}/{other.seed}"
+            )
+        columns = ("replication", f"day_rung_{rung}", predictive.DRAW)
+        return predictive.predictive_difference(
+            self._columns(*columns), other._columns(*columns), rung, within, level
         )
 
     def bootstrap(
@@ -476,6 +554,8 @@ def simulate(
     stop: StoppingRule | Mapping[str, Any] | None = None,
     progress: bool | None = None,
     engine: str = "auto",
+    posterior: Posterior | str | Path | None = None,
+    posterior_cell: int = CELL,
 ) -> SimulationResult:
     """Run `replications` replications of `scenario` for `horizon` days, in chunks.
 
@@ -522,6 +602,18 @@ def simulate(
         day and random numbers, built-in rules only, nothing recorded). ``auto`` compiles runs
         of built-in rules that record nothing and are long enough to repay loading it; a user's
         own rule runs on NumPy, with a one-line note (logged, and in ``info``).
+    posterior : Posterior or path, optional
+        Parameter draws (a Parquet file of draws and weights, checked against `scenario`; see
+        ``docs/posterior.md``). Replications are spread over the draws in proportion to their
+        weights, in cells of `posterior_cell` consecutive replications that share a draw
+        (:meth:`~sim.scenario.posterior.Posterior.assign`): each replication keeps its own
+        random numbers, so the same seed gives the same draws and the same numbers under every
+        policy. The outcomes gain a ``draw`` column and the result's ``predictive`` and
+        ``summary`` give posterior-predictive intervals.
+    posterior_cell : int
+        Consecutive replications sharing a draw, >= 1 (default 256; a divisor of 1,024 wastes
+        no random numbers). Smaller cells visit more draws but advance fewer replications at
+        once, which is slower.
 
     Returns
     -------
@@ -551,6 +643,10 @@ def simulate(
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}")
     rule = _stopping_rule(stop, horizon)
+    if posterior is not None and not isinstance(posterior, Posterior):
+        posterior = load_posterior(posterior, scenario)
+    if posterior_cell < 1:
+        raise ValueError(f"posterior_cell must be >= 1 replication, got {posterior_cell}")
     small = replications <= RECORD_UP_TO
     record_events = small if record_events is None else record_events
     record_trajectory = small if record_trajectory is None else record_trajectory
@@ -561,7 +657,18 @@ def simulate(
         _log.info(note)
     tasks = [
         ChunkTask(
-            scenario, i, first, size, horizon, seed, record_events, record_trajectory, start, path
+            scenario,
+            i,
+            first,
+            size,
+            horizon,
+            seed,
+            record_events,
+            record_trajectory,
+            start,
+            path,
+            posterior,
+            posterior_cell,
         )
         for i, (first, size) in enumerate(bounds)
     ]
@@ -674,6 +781,13 @@ def simulate(
         info["out_dir"] = str(out_dir)
     if verdict is not None:
         info["stop"] = verdict
+    if posterior is not None:
+        info["posterior"] = {
+            "source": posterior.source,
+            "draws": len(posterior),
+            "cell": posterior_cell,
+            "parameters": posterior.paths,
+        }
     return SimulationResult(
         scenario=scenario,
         replications=done,
@@ -685,4 +799,5 @@ def simulate(
         trajectory=run_trajectory,
         info=info,
         outcomes_path=outcomes_path,
+        posterior=posterior,
     )

@@ -5,6 +5,7 @@ Typed dataclasses (schema); reading them from YAML and checking every key (loadi
 
 from sim.core.ladder import RUNG_NAMES
 from sim.scenario.loading import load_scenario, scenario_from_dict, scenario_path
+from sim.scenario.posterior import Posterior, load_posterior
 from sim.scenario.schema import Inflicted, MediatorSpec, MilitantSpec, Scenario, StateSpec
 
 __all__ = [
@@ -12,8 +13,10 @@ __all__ = [
     "Inflicted",
     "MediatorSpec",
     "MilitantSpec",
+    "Posterior",
     "Scenario",
     "StateSpec",
+    "load_posterior",
     "load_scenario",
     "scenario_from_dict",
     "scenario_path",
