@@ -14,6 +14,9 @@ happens, so the first T days of a longer run are those of a run of T days (see
 finished chunk's outcomes to Parquet (``out_dir``) so that memory stays bounded, and optionally
 stops early, after whole rounds of chunks, once an escalation probability is known to a target
 precision (:class:`StoppingRule`).
+
+The chunk and its worker are :mod:`sim.runs.chunks`, the stopping rule :mod:`sim.runs.stopping`,
+the result :mod:`sim.runs.result`; their names are re-exported here.
 """
 
 from __future__ import annotations
@@ -23,21 +26,19 @@ import math
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from sim.analysis import predictive, stats
-from sim.analysis.predictive import PREDICTIVE_LEVEL, PredictiveDifference, PredictiveEstimate
-from sim.core.ladder import MAX_RUNG
 from sim.engine.compiled import choose_engine
-from sim.engine.model import EscalationModel
+from sim.runs.chunks import ChunkResult, ChunkTask, _concat, _run_task, chunk_bounds, run_chunk
 from sim.runs.executors import EXECUTORS, available_cores, open_executor
+from sim.runs.result import SimulationResult
+from sim.runs.stopping import StoppingRule, _stopping_rule
 from sim.scenario.posterior import CELL, Posterior, load_posterior
 from sim.scenario.schema import Scenario
 from sim.storage.store import ChunkWriter, write_parquet
@@ -61,406 +62,6 @@ DEFAULT_CHUNK_SIZE = 8192
 RECORD_UP_TO = 100
 # Runs expected to take less than this show no progress bar (tqdm's `delay`).
 _PROGRESS_DELAY_S = 2.0
-# SciPy's BCa bootstrap builds n x n jackknife arrays: keep n where that is cheap.
-_BOOTSTRAP_MAX = 2000
-
-
-@dataclass(frozen=True)
-class ChunkResult:
-    """Tables of one chunk of replications, and the seconds it took to compute them."""
-
-    index: int
-    outcomes: pd.DataFrame
-    events: pd.DataFrame | None = None
-    trajectory: pd.DataFrame | None = None
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class ChunkTask:
-    """Everything a worker needs to run one chunk (see :func:`run_chunk`)."""
-
-    scenario: Scenario
-    index: int
-    first: int
-    size: int
-    horizon: int
-    seed: int
-    record_events: bool = False
-    record_trajectory: bool = False
-    start: dict[str, Any] | None = None
-    engine: str = "numpy"
-    posterior: Posterior | None = None
-    cell: int = CELL
-
-    def run(self) -> ChunkResult:
-        """Run the chunk."""
-        return run_chunk(
-            self.scenario,
-            self.index,
-            self.first,
-            self.size,
-            self.horizon,
-            self.seed,
-            self.record_events,
-            self.record_trajectory,
-            self.start,
-            self.engine,
-            self.posterior,
-            self.cell,
-        )
-
-
-def _run_task(task: ChunkTask) -> ChunkResult:
-    return task.run()
-
-
-def chunk_bounds(replications: int, chunk_size: int) -> list[tuple[int, int]]:
-    """``(first replication, size)`` of each chunk, in index order."""
-    if replications < 1:
-        raise ValueError(f"replications must be >= 1, got {replications}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    n = math.ceil(replications / chunk_size)
-    return [(i * chunk_size, min(chunk_size, replications - i * chunk_size)) for i in range(n)]
-
-
-def run_chunk(
-    scenario: Scenario,
-    index: int,
-    first: int,
-    size: int,
-    horizon: int,
-    seed: int,
-    record_events: bool = False,
-    record_trajectory: bool = False,
-    start: dict[str, Any] | None = None,
-    engine: str = "numpy",
-    posterior: Posterior | None = None,
-    cell: int = CELL,
-) -> ChunkResult:
-    """Run one chunk of `size` replications for `horizon` days.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The crisis to run.
-    index : int
-        The chunk's index (seeds its streams).
-    first : int
-        Global index of its first replication.
-    size : int
-        Replications in the chunk.
-    horizon : int
-        Days to simulate, >= 1.
-    seed : int
-        The run's seed, >= 0.
-    record_events, record_trajectory : bool
-        Keep the event log / the per-day trajectory.
-    start : mapping, optional
-        Per-replication starting values (see :class:`~sim.engine.model.EscalationModel`).
-    engine : {"numpy", "compiled"}
-        How the days advance (see :class:`~sim.engine.model.EscalationModel`).
-    posterior : Posterior, optional
-        Parameter draws: each replication runs with the draw :meth:`Posterior.assign` gives it
-        (consecutive replications of one draw advance together, on their own streams as
-        always), and the outcomes gain a ``draw`` column.
-    cell : int
-        Consecutive replications that share a draw (with `posterior`).
-
-    Returns
-    -------
-    ChunkResult
-    """
-    if horizon < 1:
-        raise ValueError(f"horizon must be >= 1 day, got {horizon}")
-    began = time.perf_counter()
-    if posterior is None:
-        pieces = [(scenario, first, size)]
-    else:
-        draws = posterior.assign(seed, first, size, cell)
-        cuts = [0, *(np.flatnonzero(np.diff(draws)) + 1).tolist(), size]
-        pieces = [
-            (posterior.scenario(scenario, draws[a]), first + a, b - a)
-            for a, b in zip(cuts[:-1], cuts[1:], strict=True)
-        ]
-    models = []
-    for spec, at, n in pieces:
-        model = EscalationModel(
-            spec,
-            replications=n,
-            seed=seed,
-            chunk=index,
-            first_replication=at,
-            record_events=record_events,
-            record_trajectory=record_trajectory,
-            start=start,
-            engine=engine,
-        )
-        model.run(horizon)
-        models.append(model)
-    outcomes = _concat([m.outcomes() for m in models])
-    if posterior is not None:
-        outcomes["draw"] = draws.astype(np.int64)
-    return ChunkResult(
-        index=index,
-        outcomes=outcomes,
-        events=_concat([m.events() for m in models]) if record_events else None,
-        trajectory=_concat([m.trajectory() for m in models]) if record_trajectory else None,
-        seconds=time.perf_counter() - began,
-    )
-
-
-@dataclass(frozen=True)
-class StoppingRule:
-    """Stop once P(max rung >= `rung` within `within` days) is known to +- `half_width`.
-
-    Chunks run in rounds of `round_chunks` chunks, in index order; after each whole round the
-    interval of the probability over all chunks so far is computed, and the run stops when its
-    half-width is at most `half_width` (or when the replications asked for, the cap, are done).
-    Deciding only between whole rounds makes the set of chunks run, hence the outcomes, the same
-    whatever the executor and the number of workers.
-
-    Parameters
-    ----------
-    rung : int
-        Rung of the ladder, 0..5.
-    half_width : float
-        Target half-width of the interval, ``(high - low) / 2``, in (0, 0.5].
-    within : float, optional
-        Days; None means by the horizon.
-    round_chunks : int
-        Chunks per round, >= 1; a round of at least the number of workers keeps them busy.
-        Decisions come every ``round_chunks * chunk_size`` replications, the first one too:
-        32,768 with the defaults, however loose the target.
-    method : str
-        Binomial interval method (:data:`sim.analysis.stats.BINOMIAL_METHODS`), ``"wilson"`` by
-        default.
-    confidence : float
-        Confidence level of the interval, in (0, 1).
-    """
-
-    rung: int
-    half_width: float
-    within: float | None = None
-    round_chunks: int = 4
-    method: str = "wilson"
-    confidence: float = 0.95
-
-    def __post_init__(self) -> None:
-        if self.rung not in range(MAX_RUNG + 1):
-            raise ValueError(f"stop.rung must be an integer in 0..{MAX_RUNG}, got {self.rung}")
-        if not 0 < self.half_width <= 0.5:
-            raise ValueError(f"stop.half_width must be in (0, 0.5], got {self.half_width}")
-        if self.within is not None and not 0 <= self.within < float("inf"):
-            raise ValueError(f"stop.within must be a finite number >= 0 of days, got {self.within}")
-        if self.round_chunks < 1:
-            raise ValueError(f"stop.round_chunks must be >= 1, got {self.round_chunks}")
-        if self.method not in stats.BINOMIAL_METHODS:
-            raise ValueError(
-                f"stop.method must be one of {stats.BINOMIAL_METHODS}, got {self.method!r}"
-            )
-        if not 0 < self.confidence < 1:
-            raise ValueError(f"stop.confidence must be in (0, 1), got {self.confidence}")
-
-    def successes(self, outcomes: pd.DataFrame) -> int:
-        """Replications of `outcomes` that reached the rung within the days."""
-        return stats.escalation_probability(outcomes, self.rung, self.within).successes
-
-    def estimate(self, successes: int, n: int) -> stats.Estimate:
-        """The probability with its interval, from `successes` of `n` replications."""
-        return stats.binomial_interval(successes, n, self.method, self.confidence)
-
-
-class SimulationResult:
-    """Outcomes of R replications of a scenario, with the statistics a researcher asks for.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        What was run.
-    replications, horizon, seed, chunk_size : int
-        How it was run (`replications` actually run: fewer than asked if a stopping rule
-        stopped the run early).
-    outcomes : DataFrame, optional
-        One row per replication (``docs/outcomes.md``).
-    events, trajectory : DataFrame or None
-        The event log and per-day trajectory, when recorded.
-    info : dict
-        How the run went: executor, workers, chunks, timings, stopping (``docs/montecarlo.md``).
-    outcomes_path : Path, optional
-        A Parquet file holding the outcomes, read on first use of :attr:`outcomes` when
-        `outcomes` is not given (runs streamed to ``out_dir``). The statistics methods read
-        only the columns they need from it.
-    posterior : Posterior, optional
-        The parameter draws the replications were spread over (the outcomes then have a
-        ``draw`` column); :meth:`predictive` and :meth:`summary` report posterior-predictive
-        intervals.
-    """
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        replications: int,
-        horizon: int,
-        seed: int,
-        chunk_size: int,
-        outcomes: pd.DataFrame | None = None,
-        events: pd.DataFrame | None = None,
-        trajectory: pd.DataFrame | None = None,
-        info: dict[str, Any] | None = None,
-        outcomes_path: str | Path | None = None,
-        posterior: Posterior | None = None,
-    ) -> None:
-        if outcomes is None and outcomes_path is None:
-            raise ValueError("give the outcomes or the Parquet file holding them")
-        self.scenario = scenario
-        self.replications = replications
-        self.horizon = horizon
-        self.seed = seed
-        self.chunk_size = chunk_size
-        self.events = events
-        self.trajectory = trajectory
-        self.info = dict(info or {})
-        self.outcomes_path = None if outcomes_path is None else Path(outcomes_path)
-        self._outcomes = outcomes
-        self.posterior = posterior
-
-    def __repr__(self) -> str:
-        return (
-            f"SimulationResult(scenario={self.scenario.name!r}, replications="
-            f"{self.replications}, horizon={self.horizon}, seed={self.seed}, chunk_size="
-            f"{self.chunk_size}, executor={self.info.get('executor')!r})"
-        )
-
-    @property
-    def outcomes(self) -> pd.DataFrame:
-        """One row per replication, in replication order (``docs/outcomes.md``)."""
-        if self._outcomes is None:
-            self._outcomes = self._read()
-        return self._outcomes
-
-    def _read(self, columns: list[str] | None = None) -> pd.DataFrame:
-        frame = pq.read_table(self.outcomes_path, columns=columns).to_pandas()
-        frame.attrs.update(horizon=self.horizon, start_rung=int(self.scenario.start_rung))
-        return frame
-
-    def _columns(self, *columns: str) -> pd.DataFrame:
-        """The outcomes, or just `columns` of them when they are on disk and not yet loaded."""
-        if self._outcomes is not None:
-            return self._outcomes
-        return self._read(list(columns))
-
-    def escalation_probability(
-        self, rung: int, within: float | None = None, method: str = "wilson"
-    ) -> stats.Estimate:
-        """P(max rung >= `rung` within `within` days) with its 95 % interval."""
-        return stats.escalation_probability(
-            self._columns(f"day_rung_{rung}"), rung, within, method=method
-        )
-
-    def predictive(
-        self, rung: int, within: float | None = None, level: float = PREDICTIVE_LEVEL
-    ) -> PredictiveEstimate:
-        """P(max rung >= `rung` within `within` days) over the posterior (a run with one).
-
-        The estimate over all replications, the posterior-predictive interval (central `level`
-        of the per-draw estimates: parameter and Monte Carlo uncertainty) and the 95 % Monte
-        Carlo interval (:mod:`sim.analysis.predictive`, ``docs/posterior.md``).
-        """
-        return predictive.predictive_probability(
-            self._columns(f"day_rung_{rung}", predictive.DRAW), rung, within, level
-        )
-
-    def summary(
-        self, horizons: tuple[int, ...] = (7, 30, 90, 365), rungs: tuple[int, ...] = (1, 2, 3, 4, 5)
-    ) -> pd.DataFrame:
-        """One row per (rung, horizon): probability, 95 % interval, replications.
-
-        With a posterior, also ``pp_low`` and ``pp_high``, the posterior-predictive interval
-        (:func:`sim.analysis.predictive.predictive_summary`); ``ci_low`` and ``ci_high`` stay the
-        Monte Carlo interval.
-        """
-        columns = [f"day_rung_{k}" for k in rungs]
-        if self.posterior is not None:
-            table = self._columns(*columns, predictive.DRAW)
-            return predictive.predictive_summary(table, horizons=horizons, rungs=rungs)
-        return stats.summary_table(self._columns(*columns), horizons=horizons, rungs=rungs)
-
-    def survival(self, rung: int) -> stats.SurvivalResult:
-        """Kaplan-Meier curve of the time to reach `rung`, censored at the horizon."""
-        return stats.survival(self._columns(f"day_rung_{rung}"), rung)
-
-    def compare(
-        self, other: SimulationResult, rung: int, within: float | None = None
-    ) -> stats.PairedComparison:
-        """Paired difference ``other - self`` in P(max rung >= `rung`), same random numbers."""
-        if other.seed != self.seed:
-            raise ValueError(
-                "compare runs made with the same seed (common random numbers); got seeds "
-                f"{self.seed}/{other.seed}"
-            )
-        columns = ("replication", f"day_rung_{rung}")
-        return stats.paired_difference(
-            self._columns(*columns), other._columns(*columns), rung, within
-        )
-
-    def compare_predictive(
-        self,
-        other: SimulationResult,
-        rung: int,
-        within: float | None = None,
-        level: float = PREDICTIVE_LEVEL,
-    ) -> PredictiveDifference:
-        """Paired difference ``other - self`` over the posterior, with both intervals.
-
-        Both runs need the same seed and posterior: each replication then has the same draw and
-        the same random numbers in both (:func:`sim.analysis.predictive.predictive_difference`).
-        """
-        if other.seed != self.seed:
-            raise ValueError(
-                "compare runs made with the same seed (common random numbers); got seeds "
-                f"{self.seed}/{other.seed}"
-            )
-        columns = ("replication", f"day_rung_{rung}", predictive.DRAW)
-        return predictive.predictive_difference(
-            self._columns(*columns), other._columns(*columns), rung, within, level
-        )
-
-    def bootstrap(
-        self,
-        column: str,
-        statistic: str | float = "mean",
-        confidence: float = 0.95,
-        n_resamples: int = 2000,
-        seed: int = 0,
-        method: str = "BCa",
-        max_replications: int = _BOOTSTRAP_MAX,
-    ) -> stats.BootstrapResult:
-        """A casualty mean, median or quantile with its bootstrap interval.
-
-        Parameters
-        ----------
-        column : str
-            An outcome column, e.g. ``"civilian_deaths_pakistan"`` or ``"battle_deaths"``.
-        statistic : str or float
-            ``"mean"``, ``"median"`` or a quantile level in (0, 1).
-        confidence, n_resamples, seed, method
-            As in :func:`sim.analysis.stats.bootstrap_interval`.
-        max_replications : int
-            Use at most the first this many replications (an i.i.d. sample of the run):
-            SciPy's BCa interval needs memory and time growing as n squared. The result's ``n``
-            says how many were used.
-
-        Returns
-        -------
-        sim.analysis.stats.BootstrapResult
-        """
-        table = self._columns(column)
-        if column not in table.columns:
-            raise ValueError(f"no outcome column {column!r}; columns: {', '.join(table.columns)}")
-        values = table[column].to_numpy(dtype=float)[:max_replications]
-        return stats.bootstrap_interval(values, statistic, confidence, n_resamples, seed, method)
 
 
 class _Outcomes:
@@ -503,32 +104,6 @@ class _Outcomes:
         frame = pd.DataFrame(columns, copy=False)
         frame.attrs.update(self.attrs)
         return frame
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    attrs = dict(frames[0].attrs)
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    out.attrs.update(attrs)
-    return out
-
-
-def _stopping_rule(
-    stop: StoppingRule | Mapping[str, Any] | None, horizon: int
-) -> StoppingRule | None:
-    if stop is None or isinstance(stop, StoppingRule):
-        rule = stop
-    elif isinstance(stop, Mapping):
-        try:
-            rule = StoppingRule(**dict(stop))
-        except TypeError as exc:
-            raise ValueError(
-                f"stop: {exc}; keys: rung, half_width, within, round_chunks, method, confidence"
-            ) from None
-    else:
-        raise ValueError(f"stop must be a StoppingRule or a mapping, got {stop!r}")
-    if rule is not None and rule.within is not None and rule.within > horizon:
-        raise ValueError(f"stop.within={rule.within} is beyond the horizon of {horizon} days")
-    return rule
 
 
 def _show_progress(progress: bool | None) -> bool:
@@ -635,6 +210,108 @@ def simulate(
     ['replication', 'day', 'pair', 'rung', 'ceasefire']
     """
     began = time.perf_counter()
+    out_dir = None if out_dir is None else Path(out_dir)
+    plan = _plan(
+        scenario,
+        replications,
+        horizon,
+        seed,
+        chunk_size,
+        record_events,
+        record_trajectory,
+        start,
+        executor,
+        stop,
+        engine,
+        posterior,
+        posterior_cell,
+    )
+    ran, workers = _where_to_run(executor, workers, scheduler, len(plan.tasks))
+    writer = _chunk_writer(out_dir)
+    gathered = _Gathered(table=None if writer else _Outcomes(), writer=writer)
+    with open_executor(ran, workers, scheduler) as pool:
+        ready = time.perf_counter()
+        _run_rounds(pool, plan, replications, gathered, progress)
+        used_workers = pool.workers
+    events, trajectory = gathered.events_table(), gathered.trajectory_table()
+    outcomes_path = _save_tables(out_dir, writer, events, trajectory)
+    seconds = time.perf_counter() - began
+    info: dict[str, Any] = {
+        "executor": ran,
+        "workers": used_workers,
+        "chunk_size": chunk_size,
+        "chunks": math.ceil(gathered.done / chunk_size),
+        "replications": gathered.done,
+        "requested_replications": replications,
+        "seconds": seconds,
+        "startup_seconds": ready - began,
+        "chunk_seconds": gathered.chunk_seconds,
+        "replications_per_second": gathered.done / seconds if seconds > 0 else math.inf,
+        "engine": plan.engine,
+    }
+    if plan.note:
+        info["engine_note"] = plan.note
+    if ran != executor:
+        info["requested_executor"] = executor
+    if scheduler is not None:
+        info["scheduler"] = scheduler
+    if out_dir is not None:
+        info["out_dir"] = str(out_dir)
+    if gathered.verdict is not None:
+        info["stop"] = gathered.verdict
+    if plan.posterior is not None:
+        info["posterior"] = {
+            "source": plan.posterior.source,
+            "draws": len(plan.posterior),
+            "cell": posterior_cell,
+            "parameters": plan.posterior.paths,
+        }
+    return SimulationResult(
+        scenario=scenario,
+        replications=gathered.done,
+        horizon=horizon,
+        seed=seed,
+        chunk_size=chunk_size,
+        outcomes=None if gathered.table is None else gathered.table.frame(),
+        events=events,
+        trajectory=trajectory,
+        info=info,
+        outcomes_path=outcomes_path,
+        posterior=plan.posterior,
+    )
+
+
+# --- the steps of simulate -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The chunks of a run, in rounds (one round without a stopping rule), and its engine."""
+
+    tasks: list[ChunkTask]
+    rounds: list[list[ChunkTask]]
+    rule: StoppingRule | None
+    engine: str
+    note: str | None
+    posterior: Posterior | None
+
+
+def _plan(
+    scenario: Scenario,
+    replications: int,
+    horizon: int,
+    seed: int,
+    chunk_size: int,
+    record_events: bool | None,
+    record_trajectory: bool | None,
+    start: dict[str, Any] | None,
+    executor: str,
+    stop: StoppingRule | Mapping[str, Any] | None,
+    engine: str,
+    posterior: Posterior | str | Path | None,
+    posterior_cell: int,
+) -> _Plan:
+    """Check the arguments, choose the engine, cut the replications into chunks and rounds."""
     bounds = chunk_bounds(replications, chunk_size)
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1 day, got {horizon}")
@@ -674,130 +351,123 @@ def simulate(
     ]
     per_round = len(tasks) if rule is None else rule.round_chunks
     rounds = [tasks[i : i + per_round] for i in range(0, len(tasks), per_round)]
+    return _Plan(tasks, rounds, rule, path, note, posterior)
 
-    ran = executor
-    if executor != "serial" and len(tasks) == 1 and scheduler is None:
-        ran = "serial"
-    elif scheduler is None and executor != "serial":
-        workers = min(workers or available_cores(), len(tasks))
-    writer = None
-    if out_dir is not None:
-        out_dir = Path(out_dir)
-        writer = ChunkWriter(out_dir / "outcomes")
-        if writer.done_chunks():
-            raise FileExistsError(
-                f"{writer.directory} already holds chunk files of another run; "
-                "remove them or choose another out_dir"
-            )
-    table = None if writer else _Outcomes()
-    events: dict[int, pd.DataFrame] = {}
-    trajectories: dict[int, pd.DataFrame] = {}
-    successes: dict[int, int] = {}
-    chunk_seconds = 0.0
-    done = 0
+
+def _where_to_run(
+    executor: str, workers: int | None, scheduler: str | None, chunks: int
+) -> tuple[str, int | None]:
+    """The executor that runs (one chunk runs serially, but on a cluster) and its workers."""
+    if executor != "serial" and chunks == 1 and scheduler is None:
+        return "serial", workers
+    if scheduler is None and executor != "serial":
+        return executor, min(workers or available_cores(), chunks)
+    return executor, workers
+
+
+def _chunk_writer(out_dir: str | Path | None) -> ChunkWriter | None:
+    """The writer streaming outcomes to `out_dir`, refusing a folder holding another run's."""
+    if out_dir is None:
+        return None
+    writer = ChunkWriter(Path(out_dir) / "outcomes")
+    if writer.done_chunks():
+        raise FileExistsError(
+            f"{writer.directory} already holds chunk files of another run; "
+            "remove them or choose another out_dir"
+        )
+    return writer
+
+
+@dataclass
+class _Gathered:
+    """What the finished chunks have given so far: outcomes (in memory or on disk), recordings."""
+
+    table: _Outcomes | None
+    writer: ChunkWriter | None
+    events: dict[int, pd.DataFrame] = field(default_factory=dict)
+    trajectories: dict[int, pd.DataFrame] = field(default_factory=dict)
+    successes: dict[int, int] = field(default_factory=dict)
+    chunk_seconds: float = 0.0
+    done: int = 0
     verdict: dict[str, Any] | None = None
 
-    with open_executor(ran, workers, scheduler) as pool:
-        ready = time.perf_counter()
-        bar = tqdm(
-            total=len(tasks),
-            unit="chunk",
-            desc=f"simulate ({pool.name})",
-            file=sys.stderr,
-            disable=not _show_progress(progress),
-            leave=False,
-            delay=0 if progress else _PROGRESS_DELAY_S,
-        )
-        with bar:
-            for batch in rounds:
-                if table is not None:
-                    # Grow geometrically: a stopping rule may end the run long before the cap.
-                    end = batch[-1].first + batch[-1].size
-                    table.reserve(min(replications, max(end, 2 * table.capacity)))
-                for chunk in pool.map_unordered(_run_task, batch):
-                    task = tasks[chunk.index]
-                    if writer is not None:
-                        writer.write(chunk.index, chunk.outcomes)
-                    else:
-                        table.add(task.first, chunk.outcomes)
-                    if chunk.events is not None:
-                        events[chunk.index] = chunk.events
-                    if chunk.trajectory is not None:
-                        trajectories[chunk.index] = chunk.trajectory
-                    if rule is not None:
-                        successes[chunk.index] = rule.successes(chunk.outcomes)
-                    chunk_seconds += chunk.seconds
-                    done += task.size
-                    bar.update()
-                if rule is not None:
-                    estimate = rule.estimate(sum(successes.values()), done)
-                    bar.set_postfix_str(f"+-{estimate.half_width:.4f}")
-                    reached = estimate.half_width <= rule.half_width
-                    if reached or batch is rounds[-1]:
-                        verdict = {
-                            **asdict(rule),
-                            "reached": "target" if reached else "cap",
-                            "estimate": estimate.estimate,
-                            "low": estimate.low,
-                            "high": estimate.high,
-                            "achieved_half_width": estimate.half_width,
-                            "replications": done,
-                        }
-                        break
-        used_workers = pool.workers
+    def add(self, chunk: ChunkResult, task: ChunkTask, rule: StoppingRule | None) -> None:
+        if self.writer is not None:
+            self.writer.write(chunk.index, chunk.outcomes)
+        else:
+            self.table.add(task.first, chunk.outcomes)
+        if chunk.events is not None:
+            self.events[chunk.index] = chunk.events
+        if chunk.trajectory is not None:
+            self.trajectories[chunk.index] = chunk.trajectory
+        if rule is not None:
+            self.successes[chunk.index] = rule.successes(chunk.outcomes)
+        self.chunk_seconds += chunk.seconds
+        self.done += task.size
 
-    run_events = _concat([events[i] for i in sorted(events)]) if events else None
-    run_trajectory = (
-        _concat([trajectories[i] for i in sorted(trajectories)]) if trajectories else None
+    def events_table(self) -> pd.DataFrame | None:
+        return _concat([self.events[i] for i in sorted(self.events)]) if self.events else None
+
+    def trajectory_table(self) -> pd.DataFrame | None:
+        if not self.trajectories:
+            return None
+        return _concat([self.trajectories[i] for i in sorted(self.trajectories)])
+
+
+def _run_rounds(
+    pool: Any, plan: _Plan, replications: int, gathered: _Gathered, progress: bool | None
+) -> None:
+    """Run the rounds of chunks on `pool`, stopping after a round once the rule is met."""
+    rule = plan.rule
+    bar = tqdm(
+        total=len(plan.tasks),
+        unit="chunk",
+        desc=f"simulate ({pool.name})",
+        file=sys.stderr,
+        disable=not _show_progress(progress),
+        leave=False,
+        delay=0 if progress else _PROGRESS_DELAY_S,
     )
-    outcomes_path = None
-    if writer is not None:
-        outcomes_path = writer.finalize(out_dir / "outcomes.parquet")
-        if run_events is not None:
-            write_parquet(run_events, out_dir / "events.parquet")
-        if run_trajectory is not None:
-            write_parquet(run_trajectory, out_dir / "trajectory.parquet")
-    seconds = time.perf_counter() - began
-    info: dict[str, Any] = {
-        "executor": ran,
-        "workers": used_workers,
-        "chunk_size": chunk_size,
-        "chunks": math.ceil(done / chunk_size),
-        "replications": done,
-        "requested_replications": replications,
-        "seconds": seconds,
-        "startup_seconds": ready - began,
-        "chunk_seconds": chunk_seconds,
-        "replications_per_second": done / seconds if seconds > 0 else math.inf,
-        "engine": path,
-    }
-    if note:
-        info["engine_note"] = note
-    if ran != executor:
-        info["requested_executor"] = executor
-    if scheduler is not None:
-        info["scheduler"] = scheduler
-    if out_dir is not None:
-        info["out_dir"] = str(out_dir)
-    if verdict is not None:
-        info["stop"] = verdict
-    if posterior is not None:
-        info["posterior"] = {
-            "source": posterior.source,
-            "draws": len(posterior),
-            "cell": posterior_cell,
-            "parameters": posterior.paths,
-        }
-    return SimulationResult(
-        scenario=scenario,
-        replications=done,
-        horizon=horizon,
-        seed=seed,
-        chunk_size=chunk_size,
-        outcomes=None if table is None else table.frame(),
-        events=run_events,
-        trajectory=run_trajectory,
-        info=info,
-        outcomes_path=outcomes_path,
-        posterior=posterior,
-    )
+    with bar:
+        for batch in plan.rounds:
+            table = gathered.table
+            if table is not None:
+                # Grow geometrically: a stopping rule may end the run long before the cap.
+                end = batch[-1].first + batch[-1].size
+                table.reserve(min(replications, max(end, 2 * table.capacity)))
+            for chunk in pool.map_unordered(_run_task, batch):
+                gathered.add(chunk, plan.tasks[chunk.index], rule)
+                bar.update()
+            if rule is not None:
+                estimate = rule.estimate(sum(gathered.successes.values()), gathered.done)
+                bar.set_postfix_str(f"+-{estimate.half_width:.4f}")
+                reached = estimate.half_width <= rule.half_width
+                if reached or batch is plan.rounds[-1]:
+                    gathered.verdict = {
+                        **asdict(rule),
+                        "reached": "target" if reached else "cap",
+                        "estimate": estimate.estimate,
+                        "low": estimate.low,
+                        "high": estimate.high,
+                        "achieved_half_width": estimate.half_width,
+                        "replications": gathered.done,
+                    }
+                    break
+
+
+def _save_tables(
+    out_dir: str | Path | None,
+    writer: ChunkWriter | None,
+    events: pd.DataFrame | None,
+    trajectory: pd.DataFrame | None,
+) -> Path | None:
+    """Compact the streamed outcomes and write the recordings into `out_dir`, if given."""
+    if writer is None or out_dir is None:
+        return None
+    out_dir = Path(out_dir)
+    outcomes_path = writer.finalize(out_dir / "outcomes.parquet")
+    if events is not None:
+        write_parquet(events, out_dir / "events.parquet")
+    if trajectory is not None:
+        write_parquet(trajectory, out_dir / "trajectory.parquet")
+    return outcomes_path
