@@ -29,6 +29,8 @@ from omegaconf import DictConfig
 from sim.app.config import config_error, is_config_failure, register_configs
 from sim.app.experiment import backtest_settings, run_backtest_experiment, run_experiment
 from sim.core import paths
+from sim.core.errors import ConfigError
+from sim.core.intervals import format_interval
 from sim.runs.experiment import ExperimentResult, experiment_from_config
 from sim.runs.settings import CUSTOM_RULE, RULE_GROUPS
 
@@ -54,6 +56,7 @@ def run(cfg: DictConfig) -> None:
         overrides = list(hc.overrides.task)
         command = [sys.executable, "-m", "sim", *sys.argv[1:]]
         try:
+            _check_posterior_support(cfg)
             if cfg.get("sweep") is not None:
                 _run_sweep(cfg, folder, overrides, command)
                 return
@@ -79,6 +82,19 @@ def run(cfg: DictConfig) -> None:
             print_result(result)
         print(f"results: {result.folder}")
         _check_validation(result)
+
+
+def _check_posterior_support(cfg: DictConfig) -> None:
+    """Refuse a posterior where the run would ignore it, rather than ignore it silently."""
+    if cfg.get("posterior") is None:
+        return
+    for kind in ("sweep", "robustness", "backtest"):
+        if cfg.get(kind) is not None:
+            raise ConfigError(
+                "posterior",
+                f"a {kind} does not take a posterior yet; run single experiments with it "
+                "(python -m sim experiment=NAME posterior=PATH) or remove posterior=",
+            )
 
 
 def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: list[str]) -> None:
@@ -197,7 +213,11 @@ def print_result(result: ExperimentResult) -> None:
     print(f"{exp.name}: {exp.question}" if exp.question else exp.name)
     print(
         format_summary(
-            result.summary, result.result.replications, exp.mc.seed, exp.scenario.start_rung
+            result.summary,
+            result.result.replications,
+            exp.mc.seed,
+            exp.scenario.start_rung,
+            posterior=Path(exp.posterior.source).name if exp.posterior else None,
         )
     )
     stop = result.result.info.get("stop")
@@ -212,27 +232,59 @@ def print_result(result: ExperimentResult) -> None:
         print(format_validation(result.validation, exp.validation.tolerance_se))
 
 
-def format_summary(summary: pd.DataFrame, replications: int, seed: int, start_rung: int = 0) -> str:
-    """P(max rung >= k within t days) as a rung-by-horizon text table with 95 % intervals.
+def format_summary(
+    summary: pd.DataFrame,
+    replications: int,
+    seed: int,
+    start_rung: int = 0,
+    posterior: str | None = None,
+) -> str:
+    """P(max rung >= k within t days) as a rung-by-horizon text table with its intervals.
 
-    Rungs at or below `start_rung` (reached on day 0, probability 1) are left out of the
-    printed table, with a note; ``summary.csv`` keeps them.
+    A plain run shows each probability with its 95 % Monte Carlo interval. A run over a posterior
+    (a summary with ``pp_low``/``pp_high``) shows two labelled lines per rung: the
+    posterior-predictive estimate with its interval over the draws (the main figure), and below
+    it the Monte Carlo-only interval of the same estimate (``docs/posterior.md``). Rungs at or
+    below `start_rung` (reached on day 0, probability 1) are left out of the printed table, with
+    a note; ``summary.csv`` keeps them.
     """
     horizons = list(dict.fromkeys(summary["within_days"]))
-    head = [
-        f"P(max rung >= k within t days) [95% interval, Monte Carlo error only]; "
-        f"{replications:,} replications, seed {seed}",
-        "",
-    ]
-    rows = [["rung k", *(f"t = {t:g} days" for t in horizons)]]
+    predictive = "pp_low" in summary.columns
+    if predictive:
+        level = round(100 * float(summary["pp_level"].iloc[0]))
+        draws = int(summary["draws"].max())
+        head = [
+            "P(max rung >= k within t days): posterior-predictive estimate [central "
+            f"{level}% of the per-draw probabilities: parameter and Monte Carlo uncertainty], "
+            "and below it [95% interval, Monte Carlo error only]",
+            f"{replications:,} replications over {draws:,} posterior draws "
+            f"({posterior or 'posterior'}), seed {seed}",
+            "",
+        ]
+        rows = [["rung k", "interval", *(f"t = {t:g} days" for t in horizons)]]
+    else:
+        head = [
+            f"P(max rung >= k within t days) [95% interval, Monte Carlo error only]; "
+            f"{replications:,} replications, seed {seed}",
+            "",
+        ]
+        rows = [["rung k", *(f"t = {t:g} days" for t in horizons)]]
     for (rung, name), group in summary.groupby(["rung", "rung_name"], sort=False):
         if rung <= start_rung:
             continue
         cells = {
-            row.within_days: f"{row.probability:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+            row.within_days: format_interval(row.probability, row.ci_low, row.ci_high)
             for row in group.itertuples()
         }
-        rows.append([f"{rung} {name}", *(cells.get(t, "") for t in horizons)])
+        if not predictive:
+            rows.append([f"{rung} {name}", *(cells.get(t, "") for t in horizons)])
+            continue
+        pp = {
+            row.within_days: format_interval(row.probability, row.pp_low, row.pp_high)
+            for row in group.itertuples()
+        }
+        rows.append([f"{rung} {name}", "posterior-predictive", *(pp.get(t, "") for t in horizons)])
+        rows.append(["", "Monte Carlo only", *(cells.get(t, "") for t in horizons)])
     below = sorted(int(k) for k in summary["rung"].unique() if k <= start_rung)
     note = (
         [

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.analysis import stats
 from sim.app.config import config_error, register_configs
 from sim.core.errors import ConfigError
 from sim.core.paths import CONFIG_DIR
@@ -132,13 +131,15 @@ def run_experiment(
             "engine": mc.engine,
             "executor": experiment.executor.name,
             "code": store.code_fingerprint(experiment.scenario.to_dict()),
+            **({"posterior": experiment.posterior.source} if experiment.posterior else {}),
         },
     )
     results.write_manifest(record)
     # Chunks stream to outcomes/ and are compacted into outcomes.parquet, both atomically.
     result = experiment.simulate(progress=progress, out_dir=results.path)
     horizons = _summary_horizons(mc)
-    summary = stats.summary_table(result.outcomes, horizons=horizons, rungs=tuple(mc.rungs))
+    # With a posterior the summary adds the posterior-predictive interval (pp_low, pp_high).
+    summary = result.summary(horizons=horizons, rungs=tuple(mc.rungs))
     results.write_summary(summary)
     validation = None
     if experiment.validation.exact:

@@ -41,6 +41,7 @@ from sim.runs.settings import (
     settings_error,
 )
 from sim.scenario.loading import scenario_from_dict
+from sim.scenario.posterior import Posterior, load_posterior
 from sim.scenario.schema import Scenario
 from sim.validation.exact import chain_parameters, exact_escalation
 
@@ -80,6 +81,9 @@ class Experiment:
         The overrides it was composed with.
     history : HistoryConfig
         Whether to start from the replayed event timeline (and with which figures).
+    posterior : Posterior, optional
+        Parameter draws the replications are spread over (``posterior=PATH``), checked against
+        the scenario.
     """
 
     name: str
@@ -92,6 +96,7 @@ class Experiment:
     config: DictConfig = field(repr=False)
     overrides: tuple[str, ...] = ()
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    posterior: Posterior | None = field(default=None, repr=False)
 
     def simulate(
         self, progress: bool | None = None, out_dir: str | Path | None = None
@@ -141,6 +146,8 @@ class Experiment:
             stop=self.mc.stop,
             engine=self.mc.engine,
             progress=progress,
+            posterior=self.posterior,
+            posterior_cell=self.mc.posterior_cell,
         )
 
 
@@ -223,6 +230,11 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
     _check_mc(mc)
     _check_executor(executor)
     _check_validation(validation, scenario)
+    posterior = None
+    if data.get("posterior") is not None:
+        path = Path(str(data["posterior"])).expanduser().resolve()
+        posterior = load_posterior(path, scenario)
+        data["posterior"] = str(path)  # the saved config names the file wherever it is rerun
     return Experiment(
         name=str(data["name"]),
         question=str(data.get("question") or ""),
@@ -232,6 +244,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         output=output,
         validation=validation,
         history=history,
+        posterior=posterior,
         config=OmegaConf.create(data),
         overrides=tuple(str(o) for o in overrides),
     )
@@ -282,7 +295,7 @@ def _apply_ceasefire(scenario: dict[str, Any], node: dict[str, Any] | None) -> N
 
 
 def _check_mc(mc: MonteCarloConfig) -> None:
-    for key in ("replications", "horizon", "chunk_size"):
+    for key in ("replications", "horizon", "chunk_size", "posterior_cell"):
         if getattr(mc, key) < 1:
             raise ConfigError(f"mc.{key}", f"must be >= 1, got {getattr(mc, key)}")
     if mc.seed < 0:

@@ -139,6 +139,9 @@ class MonteCarloConfig:
         `replications` being the cap; ``mc.stop={rung:4,within:90,half_width:0.005}``. A mapping
         rather than a typed node (OmegaConf cannot merge into an optional typed node); checked
         by :func:`sim.runs.experiment.experiment_from_config`.
+    posterior_cell : int
+        With a posterior: consecutive replications that share a parameter draw, >= 1
+        (``docs/posterior.md``).
     """
 
     replications: int = 10_000
@@ -149,6 +152,7 @@ class MonteCarloConfig:
     rungs: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5])
     engine: str = "auto"
     stop: Any = None
+    posterior_cell: int = 256
 
 
 @dataclass
@@ -283,6 +287,10 @@ class Config:
         each state's rule from the scenario.
     ceasefire : rule node, optional
         A ceasefire rule replacing ``scenario.ceasefire``; None keeps the scenario's.
+    posterior : str, optional
+        A posterior Parquet file (parameter draws and weights, ``docs/posterior.md``): the
+        replications are spread over its draws and the summary shows posterior-predictive
+        intervals beside the Monte Carlo ones. None runs the scenario's point values.
     mc, executor, output, validation, history
         See their schemas.
     sweep : mapping, optional
@@ -303,6 +311,7 @@ class Config:
     scenario: ScenarioConfig = MISSING  # type: ignore[valid-type]
     retaliation: Any = None
     ceasefire: Any = None
+    posterior: str | None = None
     mc: MonteCarloConfig = field(default_factory=MonteCarloConfig)
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     output: OutputConfig = field(default_factory=OutputConfig)

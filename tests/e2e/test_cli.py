@@ -320,3 +320,58 @@ def test_a_run_killed_while_writing_leaves_no_partial_file(tmp_path, sig):
     assert not outcomes.exists() or len(pd.read_parquet(outcomes)) == 200_000
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["finished"] is None  # the manifest says the run did not finish
+
+
+def _posterior_file(path: Path) -> Path:
+    draws = pd.DataFrame(
+        {
+            "decay": [0.04, 0.08, 0.06],
+            "states.pakistan.retaliation.p_act": [0.02, 0.05, 0.1],
+            "weight": [1.0, 2.0, 1.0],
+        }
+    )
+    draws.to_parquet(path)
+    return path
+
+
+def test_a_posterior_run_shows_both_intervals_labelled(tmp_path):
+    posterior = _posterior_file(tmp_path / "posterior.parquet")
+    proc = sim_cli(
+        f"posterior={posterior}",
+        *SMALL,
+        "mc.replications=600",
+        f"hydra.run.dir={tmp_path}/run",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "posterior-predictive estimate [central 90% of the per-draw probabilities" in proc.stdout
+    assert "600 replications over 3 posterior draws (posterior.parquet)" in proc.stdout
+    lines = proc.stdout.splitlines()
+    clashes = next(i for i, line in enumerate(lines) if line.startswith("4 interstate clashes"))
+    assert "posterior-predictive" in lines[clashes]
+    assert lines[clashes + 1].split()[:3] == ["Monte", "Carlo", "only"]
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv")
+    assert {"pp_low", "pp_high", "ci_low", "ci_high", "draws"} <= set(summary.columns)
+    assert (summary["pp_low"] <= summary["pp_high"]).all()
+    assert set(pd.read_parquet(tmp_path / "run" / "outcomes.parquet")["draw"]) == {0, 1, 2}
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["posterior"] == str(posterior)
+
+
+def test_a_bad_posterior_is_one_clear_message(tmp_path):
+    posterior = tmp_path / "bad.parquet"
+    pd.DataFrame({"decya": [0.05], "weight": [1.0]}).to_parquet(posterior)
+    proc = sim_cli(f"posterior={posterior}", *SMALL, f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: posterior {posterior}: column 'decya': 'decya' is not")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+    sweep = sim_cli(
+        "experiment=retaliation_policies",
+        f"posterior={_posterior_file(tmp_path / 'p.parquet')}",
+        *SMALL,
+        f"hydra.run.dir={tmp_path}/sweep",
+        cwd=tmp_path,
+    )
+    assert sweep.returncode == 2
+    assert "error: posterior: a sweep does not take a posterior yet" in sweep.stderr
