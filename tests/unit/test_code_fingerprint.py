@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 import sim
-from sim.storage import store
+from sim.storage import manifest, store
 from sim.sweeps import Sweep, SweepChangedError, run_sweep
 
 MC = {"replications": 40, "horizon": 30, "seed": 3}
@@ -67,13 +67,13 @@ def test_a_changed_user_rule_refuses_to_resume(tmp_path, seed_scenario, user_rul
 def test_another_commit_or_version_refuses_to_resume(tmp_path, seed_scenario, monkeypatch):
     folder = tmp_path / "sweep"
     run_sweep(Sweep.from_config(SWEEP), seed_scenario, folder, **MC)
-    monkeypatch.setattr(store, "_git_state", lambda directory: ("0" * 40, False))
+    monkeypatch.setattr(manifest, "_git_state", lambda directory: ("0" * 40, False))
     with pytest.raises(SweepChangedError, match=r"code\.git_commit") as err:
         run_sweep(Sweep.from_config(SWEEP), seed_scenario, folder, **MC)
     assert "delete that folder to start again" in str(err.value)
     assert "\n" not in str(err.value)
     monkeypatch.undo()
-    monkeypatch.setattr(store, "_version", lambda package: "99.0")
+    monkeypatch.setattr(manifest, "_version", lambda package: "99.0")
     with pytest.raises(SweepChangedError, match=r"code\.version"):
         run_sweep(Sweep.from_config(SWEEP), seed_scenario, folder, **MC)
 

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from omegaconf import DictConfig, OmegaConf
 from PIL import Image
 
-from sim.storage import store
+from sim.storage import manifest as manifests
 from sim.storage.store import (
     ChunkWriter,
     ResultsFolder,
@@ -271,7 +271,7 @@ def test_manifest_keys_versions_and_git(tmp_path):
     assert set(record) == MANIFEST_KEYS | {"entropy", "chunk_size"}
     assert (record["seed"], record["entropy"]) == (7, 7)
     assert record["command"] == sys.argv
-    assert set(record["versions"]) == set(store._PACKAGES)
+    assert set(record["versions"]) == set(manifests._PACKAGES)
     assert record["versions"]["numpy"] == np.__version__
     assert record["versions"]["pandas"] == pd.__version__
     commit = record["git_commit"]
@@ -291,7 +291,7 @@ def test_manifest_command_and_clashing_extra():
 
 
 def test_missing_package_version_is_not_installed():
-    assert store._version("surely-no-such-package-xyz") == "not installed"
+    assert manifests._version("surely-no-such-package-xyz") == "not installed"
 
 
 def test_finish_manifest_sets_finish_and_duration():
@@ -329,15 +329,15 @@ def test_git_state_of_a_checkout_clean_then_dirty(tmp_path, no_parent_repo):
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert store._git_state(repo) == (head, False)
+    assert manifests._git_state(repo) == (head, False)
     (repo / "a.txt").write_text("b")
-    assert store._git_state(repo) == (head, True)
+    assert manifests._git_state(repo) == (head, True)
 
 
 def test_git_state_none_outside_a_checkout_or_without_git(tmp_path, no_parent_repo, monkeypatch):
-    assert store._git_state(tmp_path) == (None, None)
+    assert manifests._git_state(tmp_path) == (None, None)
     monkeypatch.setenv("PATH", "")
-    assert store._git_state(REPO) == (None, None)
+    assert manifests._git_state(REPO) == (None, None)
 
 
 # --- results folders -------------------------------------------------------------------------
