@@ -12,20 +12,28 @@ Every function takes the ``outcomes`` table of a run (one row per replication, c
 - :func:`paired_difference`: difference between two runs on the same seeds (common random numbers),
   with its paired score interval, the discordant counts, and the wider interval independent runs
   would have given (:func:`paired_score_interval` from the counts of the 2 x 2 table).
+
+The result objects are :mod:`sim.analysis.results` and the bootstrap :mod:`sim.analysis.bootstrap`;
+their names are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.bootstrap import bootstrap_interval
+from sim.analysis.results import (
+    BootstrapResult,
+    Estimate,
+    PairedComparison,
+    SurvivalResult,
+    _check_confidence,
+)
 from sim.core.ladder import RUNG_NAMES
 
 __all__ = [
@@ -57,239 +65,6 @@ _SUMMARY_COLUMNS = (
     "replications",
     "successes",
 )
-
-
-class _Interval:
-    """Display shared by the results that carry ``estimate``, ``low``, ``high`` and ``n``."""
-
-    estimate: float
-    low: float
-    high: float
-    n: int
-
-    @property
-    def half_width(self) -> float:
-        """Half the width of the interval, ``(high - low) / 2``."""
-        return (self.high - self.low) / 2
-
-    def __str__(self) -> str:
-        return f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}] (n={self.n})"
-
-
-@dataclass(frozen=True)
-class Estimate(_Interval):
-    """A proportion ``successes / n`` with its confidence interval.
-
-    Parameters
-    ----------
-    estimate : float
-        ``successes / n``, in [0, 1].
-    low, high : float
-        Confidence limits, ``0 <= low <= estimate <= high <= 1``.
-    n : int
-        Number of trials (replications), >= 1.
-    successes : int
-        Number of trials with the event, in [0, n].
-    method : str
-        Interval method, one of `BINOMIAL_METHODS`.
-    confidence : float
-        Confidence level of the interval, in (0, 1).
-    """
-
-    estimate: float
-    low: float
-    high: float
-    n: int
-    successes: int
-    method: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class BootstrapResult(_Interval):
-    """A statistic of a sample with its bootstrap confidence interval.
-
-    Parameters
-    ----------
-    estimate : float
-        The statistic of the whole sample.
-    low, high : float
-        Confidence limits; equal to `estimate` when the sample is constant.
-    n : int
-        Sample size, >= 2.
-    statistic : str
-        What was estimated: ``"mean"``, ``"median"``, ``"quantile 0.9"`` or a callable's name.
-    method : str
-        Interval method actually used: the one asked for, ``"percentile"`` if BCa was undefined,
-        or ``"degenerate"`` for a constant sample.
-    confidence : float
-        Confidence level of the interval, in (0, 1).
-    """
-
-    estimate: float
-    low: float
-    high: float
-    n: int
-    statistic: str
-    method: str
-    confidence: float
-
-
-@dataclass(frozen=True, eq=False)
-class SurvivalResult:
-    """Kaplan-Meier estimate of S(t) = P(rung not yet reached by day t), a right-continuous step.
-
-    Parameters
-    ----------
-    days : np.ndarray
-        Distinct days on which some replication first reached the rung, increasing, shape (m,).
-        Empty if no replication reached it.
-    survival : np.ndarray
-        S at each of `days`, shape (m,). S is 1 before the first of `days`.
-    low, high : np.ndarray
-        Pointwise log-log ("exponential Greenwood") confidence limits at `days`, shape (m,).
-        NaN where S is 0, where the formula is undefined.
-    low_before_first : float
-        Lower confidence limit of S on the days before the first of `days` (all of them if no
-        replication reached the rung), where the estimate is S = 1 and the band is one-sided,
-        ``[low_before_first, 1]``: all `n` replications were still short of the rung, and
-        ``low_before_first`` is the exact (Clopper-Pearson) lower limit for n successes in n
-        trials, ``((1 - confidence) / 2) ** (1 / n)``. The log-log formula has no band there.
-    rung : int
-        The rung, 0..5.
-    n : int
-        Number of replications.
-    horizon : float
-        Last simulated day T; every replication not reaching the rung is censored there.
-    confidence : float
-        Confidence level of `low` and `high`, in (0, 1).
-    """
-
-    days: np.ndarray
-    survival: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-    low_before_first: float
-    rung: int
-    n: int
-    horizon: float
-    confidence: float
-
-    def at(self, day: float) -> float:
-        """S on `day`: the chance the rung has not been reached by then.
-
-        Parameters
-        ----------
-        day : float
-            A day in [0, horizon].
-
-        Returns
-        -------
-        float
-            The step function S evaluated at `day`, 1 before the first event.
-        """
-        if not 0 <= day <= self.horizon:
-            raise ValueError(f"day must be in [0, horizon={self.horizon}], got {day}")
-        steps = np.concatenate(([1.0], self.survival))
-        return float(steps[np.searchsorted(self.days, day, side="right")])
-
-    def band(self, day: float) -> tuple[float, float]:
-        """Pointwise confidence limits of S on `day`.
-
-        Parameters
-        ----------
-        day : float
-            A day in [0, horizon].
-
-        Returns
-        -------
-        (float, float)
-            The log-log limits of the step S holds on `day`; before the first event day the
-            one-sided ``(low_before_first, 1.0)``.
-        """
-        if not 0 <= day <= self.horizon:
-            raise ValueError(f"day must be in [0, horizon={self.horizon}], got {day}")
-        step = int(np.searchsorted(self.days, day, side="right"))
-        if step == 0:
-            return self.low_before_first, 1.0
-        return float(self.low[step - 1]), float(self.high[step - 1])
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the curve as a table with columns ``day, survival, ci_low, ci_high``."""
-        return pd.DataFrame(
-            {"day": self.days, "survival": self.survival, "ci_low": self.low, "ci_high": self.high}
-        )
-
-
-@dataclass(frozen=True)
-class PairedComparison:
-    """Difference ``p_b - p_a`` between two runs on the same seeds, paired by replication.
-
-    Parameters
-    ----------
-    p_a, p_b : float
-        Share of replications with the event in run `a` and run `b`.
-    difference : float
-        ``p_b - p_a``, equal to ``(b_only - a_only) / n``.
-    low, high : float
-        Paired score confidence limits of `difference` (Newcombe's method 10,
-        :func:`paired_score_interval`), inside [-1, 1]; never of zero width, even with no
-        discordant replication.
-    independent_low, independent_high : float
-        The same score construction had the runs been independent samples of the same size
-        (Newcombe's method 10 for unpaired data: no correlation term).
-    width_ratio : float
-        Paired width over independent width; below 1 when common random numbers help.
-    a_only, b_only : int
-        Discordant replications: event in `a` only, event in `b` only. With few of them (under
-        about ten) the difference rests on those few replications, whatever `n` is.
-    both : int
-        Replications with the event in both runs.
-    n : int
-        Number of paired replications.
-    rung : int
-        The rung, 0..5.
-    within : float
-        Days within which the rung counts as reached (``inf``: any time before the horizon).
-    confidence : float
-        Confidence level, in (0, 1).
-    """
-
-    p_a: float
-    p_b: float
-    difference: float
-    low: float
-    high: float
-    independent_low: float
-    independent_high: float
-    width_ratio: float
-    a_only: int
-    b_only: int
-    both: int
-    n: int
-    rung: int
-    within: float
-    confidence: float
-
-    @property
-    def discordant(self) -> int:
-        """Replications where exactly one run has the event, ``a_only + b_only``."""
-        return self.a_only + self.b_only
-
-    def __str__(self) -> str:
-        pct = round(100 * self.confidence)
-        return (
-            f"P(rung >= {self.rung} within {self.within:g} days): {self.p_a:.3f} -> "
-            f"{self.p_b:.3f}, difference {self.difference:+.3f} "
-            f"[{self.low:+.3f}, {self.high:+.3f}] ({pct}% paired, n={self.n}, "
-            f"discordant {self.a_only} a-only / {self.b_only} b-only); "
-            f"interval width {self.width_ratio:.2f}x that of independent runs"
-        )
-
-
-def _check_confidence(confidence: float) -> None:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
 
 
 def _day_column(outcomes: pd.DataFrame, rung: int) -> pd.Series:
@@ -536,86 +311,6 @@ def survival(outcomes: pd.DataFrame, rung: int, confidence: float = 0.95) -> Sur
         horizon=float(horizon),
         confidence=confidence,
     )
-
-
-def _statistic(statistic: str | float | Callable[..., float]) -> tuple[Callable[..., float], str]:
-    if callable(statistic):
-        return statistic, getattr(statistic, "__name__", "statistic")
-    if statistic == "mean":
-        return np.mean, "mean"
-    if statistic == "median":
-        return np.median, "median"
-    if isinstance(statistic, float) and 0 < statistic < 1:
-        return partial(np.quantile, q=statistic), f"quantile {statistic:g}"
-    raise ValueError(
-        f"statistic must be 'mean', 'median', a quantile in (0, 1) or a callable, got {statistic!r}"
-    )
-
-
-def bootstrap_interval(
-    values: np.ndarray,
-    statistic: str | float | Callable[..., float] = "mean",
-    confidence: float = 0.95,
-    n_resamples: int = 2000,
-    seed: int = 0,
-    method: str = "BCa",
-) -> BootstrapResult:
-    """Estimate a statistic of a sample with a bootstrap confidence interval.
-
-    Parameters
-    ----------
-    values : np.ndarray
-        Finite sample, shape (n,) with n >= 2, e.g. one value per replication.
-    statistic : str, float or callable
-        ``"mean"``, ``"median"``, a quantile level q in (0, 1), or a function of a 1-D array
-        (taking ``axis`` as well makes it faster).
-    confidence : float
-        Confidence level, in (0, 1).
-    n_resamples : int
-        Number of bootstrap resamples.
-    seed : int
-        Seed of the PCG64 generator drawing the resamples.
-    method : str
-        ``"BCa"`` (default), ``"percentile"`` or ``"basic"``, as in ``scipy.stats.bootstrap``.
-
-    Returns
-    -------
-    BootstrapResult
-        The statistic of `values` with its interval; ``method`` says which interval was used.
-
-    Notes
-    -----
-    Degenerate data does not raise. A constant sample gives the point with zero width and method
-    ``"degenerate"`` (every resample equals the sample). If BCa is undefined although the sample is
-    not constant (e.g. the median of a sample whose jackknife medians all coincide), SciPy's warning
-    is caught and the percentile interval of the same resamples is returned, with method
-    ``"percentile"``.
-    """
-    _check_confidence(confidence)
-    func, name = _statistic(statistic)
-    sample = np.asarray(values, dtype=float)
-    if sample.ndim != 1 or sample.size < 2:
-        raise ValueError(f"values must be 1-D with at least 2 elements, got shape {sample.shape}")
-    if not np.all(np.isfinite(sample)):
-        raise ValueError("values must be finite (no NaN or inf)")
-    estimate = float(func(sample))
-    result = partial(
-        BootstrapResult, estimate=estimate, n=sample.size, statistic=name, confidence=confidence
-    )
-    if np.all(sample == sample[0]):
-        return result(low=estimate, high=estimate, method="degenerate")
-    boot = partial(stats.bootstrap, (sample,), func, confidence_level=confidence)
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        # BCa divides by the spread of the jackknife values; when that is 0 SciPy returns NaN.
-        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-        res = boot(
-            n_resamples=n_resamples, method=method, rng=np.random.Generator(np.random.PCG64(seed))
-        )
-    if not np.all(np.isfinite([res.confidence_interval.low, res.confidence_interval.high])):
-        method = "percentile"
-        res = boot(n_resamples=0, method=method, bootstrap_result=res)
-    ci = res.confidence_interval
-    return result(low=float(ci.low), high=float(ci.high), method=method)
 
 
 def _paired_order(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
