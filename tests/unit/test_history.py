@@ -194,16 +194,6 @@ def test_an_agreement_confirms_a_ceasefire_but_makes_none(tmp_path, tiny):
     assert after.violations == {"pakistan-afghanistan": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "seeds/pak_afg_events.csv gained sourced rows from Dec 2021 on "
-        "(strikes, clashes, reopenings); "
-        "replaying it moves the starting state (e.g. Pakistan's weariness 0.118 -> 0.194, "
-        "Afghanistan's grievance 0.473 -> 0.655; docs/history.md lists all). The shipped scenario "
-        "keeps its values until the change is decided: rewriting them changes every outcome."
-    ),
-)
 def test_seed_scenario_starts_from_the_replayed_state(seed_scenario):
     result = replay(load_events(), seed_scenario)
     for sid, fields in result.to_scenario_values()["states"].items():
