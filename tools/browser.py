@@ -57,7 +57,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: Path = APP, port: int | None = None, timeout: float = 60.0) -> Iterator[str]:
+def serve(app: Path = APP, port: int | None = None, timeout: float = 240.0) -> Iterator[str]:
     """Run ``solara run app`` on localhost until the block ends, and yield the page's URL.
 
     Parameters
@@ -67,7 +67,8 @@ def serve(app: Path = APP, port: int | None = None, timeout: float = 60.0) -> It
     port : int, optional
         Port to listen on; default a free one.
     timeout : float
-        Seconds to wait for the server to answer.
+        Seconds to wait for the server to answer (a loaded 2-core CI machine running the suite
+        on two workers needed over a minute to start it).
 
     Yields
     ------
