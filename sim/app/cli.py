@@ -31,7 +31,7 @@ from sim.app.experiment import backtest_settings, run_backtest_experiment, run_e
 from sim.core import paths
 from sim.core.errors import ConfigError
 from sim.core.intervals import format_interval
-from sim.runs.experiment import ExperimentResult, experiment_from_config
+from sim.runs.experiment import Experiment, ExperimentResult, experiment_from_config
 from sim.runs.settings import CUSTOM_RULE, RULE_GROUPS
 
 LIST_FLAGS = ("--list", "list")
@@ -64,6 +64,9 @@ def run(cfg: DictConfig) -> None:
                 _run_robustness(cfg, folder, overrides, command)
                 return
             experiment = experiment_from_config(cfg, overrides=overrides)
+            if cfg.get("calibration") is not None:
+                _run_calibration(experiment, folder, command)
+                return
             settings = backtest_settings(experiment)  # None unless a `backtest:` node is given
         except BaseException:
             # Hydra made the folder before the checks ran: leave no empty folder behind.
@@ -88,7 +91,7 @@ def _check_posterior_support(cfg: DictConfig) -> None:
     """Refuse a posterior where the run would ignore it, rather than ignore it silently."""
     if cfg.get("posterior") is None:
         return
-    for kind in ("sweep", "robustness", "backtest"):
+    for kind in ("sweep", "robustness", "backtest", "calibration"):
         if cfg.get(kind) is not None:
             raise ConfigError(
                 "posterior",
@@ -110,6 +113,16 @@ def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: lis
             "command again to retry them",
             result.exit_code,
         )
+
+
+def _run_calibration(experiment: Experiment, folder: Path, command: list[str]) -> None:
+    from sim.app.calibration import run_calibration_experiment
+
+    result = run_calibration_experiment(experiment, folder=folder, command=command)
+    if not experiment.output.quiet:
+        print(f"{experiment.name}: {experiment.question}")
+        print(result.summary())
+    print(f"results: {folder}")
 
 
 def _run_robustness(

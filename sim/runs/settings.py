@@ -304,6 +304,10 @@ class Config:
         The back-test's files and intervals (:class:`sim.backtest.BacktestSettings`, checked
         there); with it, ``python -m sim`` forecasts every episode of the library and scores
         the forecasts (``experiments/backtest.yaml``).
+    calibration : mapping, optional
+        An ABC-SMC calibration on the episode record (:class:`sim.calibration.CalibrationSettings`,
+        checked there); with it, ``python -m sim`` calibrates instead
+        (``experiments/calibrate.yaml``).
     """
 
     name: str = "run"
@@ -320,6 +324,7 @@ class Config:
     sweep: Any = None
     robustness: Any = None
     backtest: Any = None
+    calibration: Any = None
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The guard for refactoring: moving, splitting or renaming code must leave every outcomes table bit
 for bit as it was. ``outcome_hashes.json`` holds one SHA-256 per experiment of its outcomes table
-(a Monte Carlo experiment), of its table of points (a sweep) or of its forecasts (the back-test),
+(a Monte Carlo experiment), of its table of points (a sweep), of its forecasts (the back-test)
+or of 20 simulated copies of the episode record (a calibration),
 as computed by :func:`digest`.
 
 Regenerate the file with::
@@ -71,6 +72,13 @@ def outcome_table(name: str, root: Path) -> pd.DataFrame:
         exp = sim.load_experiment(name, overrides=[*SWEEP_SMALL, *small, f"output.root={root}"])
         # Every policy in every future: the probabilities of all the runs.
         return run_robustness_from_config(exp.config).probabilities
+    if exp.config.get("calibration") is not None:
+        from sim.calibration import EpisodeStarts, library_record, simulate_record
+        from sim.history.timeline import load_episodes, load_events
+
+        # A calibration's simulator: 20 copies of the episode record at the point values.
+        starts = EpisodeStarts(library_record(load_episodes()), load_events())
+        return simulate_record(exp.scenario, starts, seed=exp.mc.seed, copies=20)
     if exp.config.get("backtest") is not None:
         from sim.backtest import run_backtest
 

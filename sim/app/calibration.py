@@ -1,0 +1,122 @@
+"""``python -m sim experiment=calibrate``: ABC-SMC calibration, its results folder and figures.
+
+The calibration itself is :func:`sim.calibration.calibrate`; this module reads the experiment's
+``calibration:`` node, keeps pyabc's database in a stable folder (``calibration.folder``, default
+``<output.root>/<name>/calibration``) so that the same command continues a stored run, and writes
+the run's results folder: ``config.yaml``, ``overrides.yaml``, ``manifest.json``, copies of
+``posterior.parquet``, ``diagnostics.csv`` and ``observed.json``, and ``figures/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.calibration import CalibrationResult, CalibrationSettings, calibrate
+from sim.core.errors import ConfigError
+from sim.runs.experiment import Experiment
+from sim.storage import store
+
+__all__ = ["calibration_folder", "calibration_settings", "run_calibration_experiment"]
+
+_log = logging.getLogger(__name__)
+_COPIED = ("posterior.parquet", "diagnostics.csv", "observed.json")
+
+
+def calibration_settings(experiment: Experiment) -> CalibrationSettings | None:
+    """The experiment's checked ``calibration:`` node, or None if it has none."""
+    node = experiment.config.get("calibration")
+    if node is None:
+        return None
+    data = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
+    if not isinstance(data, dict):
+        raise ConfigError("calibration", f"a mapping of the calibration's settings; got {data!r}")
+    return CalibrationSettings.from_config(data)
+
+
+def calibration_folder(experiment: Experiment, settings: CalibrationSettings) -> Path:
+    """Where the pyabc database lives: ``calibration.folder`` or ``<root>/<name>/calibration``."""
+    if settings.folder:
+        return Path(settings.folder)
+    return Path(experiment.output.root) / experiment.name / "calibration"
+
+
+def run_calibration_experiment(
+    experiment: Experiment,
+    settings: CalibrationSettings | None = None,
+    folder: str | Path | None = None,
+    command: Sequence[str] | None = None,
+) -> CalibrationResult:
+    """Run (or continue) the calibration of an experiment and write its results folder.
+
+    Parameters
+    ----------
+    experiment : Experiment
+        Its scenario (priors and fixed values), ``mc.seed`` and executor are used.
+    settings : CalibrationSettings, optional
+        Default: the experiment's ``calibration:`` node.
+    folder : str or Path, optional
+        The results folder; default ``<output.root>/<name>/<date>_<time>``.
+    command : sequence of str, optional
+        Recorded in the manifest.
+
+    Returns
+    -------
+    CalibrationResult
+        Its ``folder`` is the database's folder, its ``results_folder`` this run's.
+    """
+    from datetime import datetime
+
+    settings = settings or calibration_settings(experiment) or CalibrationSettings()
+    if folder is None:
+        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        folder = Path(experiment.output.root) / experiment.name / stamp
+    results = store.ResultsFolder.claim(folder)
+    results.write_config(experiment.config)
+    results.write_overrides(list(experiment.overrides))
+    database = calibration_folder(experiment, settings)
+    record = store.manifest(
+        experiment.mc.seed,
+        command=command,
+        extra={"experiment": experiment.name, "calibration_folder": str(database)},
+    )
+    results.write_manifest(record)
+    ex = experiment.executor
+    result = calibrate(
+        experiment.scenario,
+        database,
+        settings,
+        seed=experiment.mc.seed,
+        executor=ex.name,
+        workers=ex.workers,
+        scheduler=ex.scheduler,
+        progress=bool(experiment.output.progress is not False and not experiment.output.quiet),
+    )
+    for name in _COPIED:
+        shutil.copy2(database / name, results.path / name)
+    extra: dict[str, Any] = {
+        "total_simulations": result.total_simulations,
+        "generations": len(result.diagnostics),
+        "seconds": round(result.seconds, 1),
+    }
+    if experiment.output.figures:
+        from sim.plots.calibration import save_calibration_figures
+
+        try:
+            save_calibration_figures(
+                result.posterior,
+                result.diagnostics,
+                results.path / store.FIGURES_DIR,
+                experiment.scenario.priors,
+            )
+        except Exception as exc:  # a failed figure must not cost the run its results
+            extra["figures_error"] = f"{type(exc).__name__}: {exc}"
+            _log.warning("figures not saved (%s); the results are complete", exc)
+    results.write_manifest({**store.finish_manifest(record), **extra})
+    object.__setattr__(result, "results_folder", results.path)
+    return result

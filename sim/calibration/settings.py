@@ -1,0 +1,97 @@
+"""What a calibration fits and its budget: the ``calibration:`` node of an experiment."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.core.errors import ConfigError, did_you_mean
+
+__all__ = ["DEFAULT_PARAMETERS", "CalibrationSettings"]
+
+DEFAULT_PARAMETERS = (
+    *(
+        f"states.{state}.retaliation.{name}"
+        for state in ("pakistan", "afghanistan")
+        for name in ("p_act", "intercept", "scale")
+    ),
+    "ceasefire.intercept",
+)
+"""The numbers the seed scenario's calibrated bases name (each state's chance of acting and its
+ordered-logit intercept and scale) and the ceasefire rule's intercept: the parameters the
+record's statistics speak to most directly."""
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """What a calibration fits and its budget (the ``calibration:`` node of an experiment).
+
+    Parameters
+    ----------
+    parameters : tuple of str
+        Key paths of the parameters calibrated; each needs a prior in the scenario.
+    population_size : int
+        Particles per generation, >= 2.
+    generations : int
+        The most generations of the stored run, >= 1.
+    max_simulations : int
+        Hard cap on the simulated records of the whole stored run, >= population_size.
+    min_epsilon : float
+        Stop once a generation's threshold is at or below this, >= 0.
+    coding : str
+        The coding set calibrated on: ``a`` or ``b`` (``docs/backtest.md``).
+    exclude : tuple of str
+        Episode ids left out of the record (leave-one-episode-out).
+    folder : str, optional
+        Where the database lives; default ``<output.root>/<name>/calibration`` (the command).
+    episodes, events : str, optional
+        The library and the timeline; default those of ``seeds/``.
+    """
+
+    parameters: tuple[str, ...] = DEFAULT_PARAMETERS
+    population_size: int = 200
+    generations: int = 8
+    max_simulations: int = 12000
+    min_epsilon: float = 0.0
+    coding: str = "a"
+    exclude: tuple[str, ...] = ()
+    folder: str | None = None
+    episodes: str | None = None
+    events: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parameters", tuple(self.parameters))
+        object.__setattr__(self, "exclude", tuple(self.exclude))
+        if not self.parameters:
+            raise ConfigError("calibration.parameters", "name at least one parameter")
+        if self.population_size < 2:
+            raise ConfigError(
+                "calibration.population_size", f"must be >= 2, got {self.population_size}"
+            )
+        if self.generations < 1:
+            raise ConfigError("calibration.generations", f"must be >= 1, got {self.generations}")
+        if self.max_simulations < self.population_size:
+            raise ConfigError(
+                "calibration.max_simulations",
+                f"must be >= population_size ({self.population_size}), got {self.max_simulations}",
+            )
+        if not self.min_epsilon >= 0:
+            raise ConfigError("calibration.min_epsilon", f"must be >= 0, got {self.min_epsilon}")
+        if self.coding not in ("a", "b"):
+            raise ConfigError("calibration.coding", f"must be 'a' or 'b', got {self.coding!r}")
+
+    @classmethod
+    def from_config(cls, node: Mapping[str, Any] | None) -> CalibrationSettings:
+        """Check a ``calibration:`` mapping; unknown keys fail with their path and a suggestion."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        data = dict(node or {})
+        for key in data:
+            if key not in names:
+                raise ConfigError(f"calibration.{key}", f"unknown key; {did_you_mean(key, names)}")
+        if data.get("parameters") is None:
+            data.pop("parameters", None)
+        if data.get("exclude") is None:
+            data.pop("exclude", None)
+        return cls(**data)
