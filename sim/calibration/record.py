@@ -26,13 +26,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.backtest.forecast import WINDOW_DAYS, episode_start
 from sim.backtest.scores import coding_set
+from sim.core.keypath import get_path, set_path
 from sim.engine.model import EscalationModel
 from sim.scenario.loading import scenario_from_dict
 from sim.scenario.schema import Scenario
@@ -89,33 +89,19 @@ def with_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     with an ``integer`` prior is rounded to the nearest whole number.
     """
     integers = {path for path, prior in scenario.priors.items() if prior.dist == "integer"}
-    return scenario_from_dict(set_values(scenario.to_dict(), values, integers, scenario.name))
+    return scenario_from_dict(set_values(scenario.to_dict(), values, integers))
 
 
-def set_values(
-    data: dict, values: Mapping[str, float], integers: set[str] = frozenset(), name: str = ""
-) -> dict:
+def set_values(data: dict, values: Mapping[str, float], integers: set[str] = frozenset()) -> dict:
     """A deep copy of a scenario's plain data with each dotted key path set to its value.
 
     Paths in `integers` (and numbers that are whole already) are rounded to whole numbers.
     """
     data = copy.deepcopy(data)
     for path, value in values.items():
-        node: Any = data
-        *parts, last = path.split(".")
-        try:
-            for part in parts:
-                node = node[int(part)] if isinstance(node, list) else node[part]
-            if isinstance(node, list):
-                node[int(last)] = float(value)
-                continue
-            old = node[last]
-        except (KeyError, IndexError, ValueError, TypeError):
-            raise ValueError(f"{path!r} is not a number of scenario {name!r}") from None
-        if path in integers or (isinstance(old, int) and not isinstance(old, bool)):
-            node[last] = int(round(float(value)))
-        else:
-            node[last] = float(value)
+        old = get_path(data, path)
+        whole = path in integers or (isinstance(old, int) and not isinstance(old, bool))
+        set_path(data, path, int(round(float(value))) if whole else float(value))
     return data
 
 

@@ -154,7 +154,7 @@ class RecordModel:
 
     def scenario(self, values: Mapping[str, float]) -> Scenario:
         """The scenario with the calibrated parameters set to `values` (by key path)."""
-        data = set_values(self.data, values, self.integers, self.name)
+        data = set_values(self.data, values, self.integers)
         return scenario_from_dict(data)
 
     def __call__(self, params: Mapping[str, float]) -> dict[str, float]:

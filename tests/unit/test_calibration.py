@@ -84,7 +84,7 @@ def test_with_values_sets_paths_and_rounds_whole_numbers(seed_scenario):
     assert changed.decay == 0.1
     assert changed.states["pakistan"].memory_days == 7
     assert changed.states["pakistan"].inflicted.military[4] == 12.0
-    with pytest.raises(ValueError, match="not a number of scenario"):
+    with pytest.raises(ConfigError, match="resolv"):
         with_values(seed_scenario, {"states.pakistan.resolv": 0.5})
 
 
