@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser run test lint bench clean
+.PHONY: setup browser run test lint bench mutation clean
 
 $(STAMP): pyproject.toml .python-version
 	$(PY) -m venv $(VENV)
@@ -31,8 +31,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check sim tests tools benchmarks notebooks hatch_build.py
 	$(BIN)/ruff format --check sim tests tools benchmarks notebooks hatch_build.py
 
+## Mutation testing of the core, module by module (slow; not part of CI): docs/testing.md.
+## ARGS picks modules, e.g. `make mutation ARGS="rules stats"`.
+mutation: $(STAMP)
+	$(BIN)/python tools/mutation.py $(ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache build dist
+	rm -rf $(VENV) outputs multirun .pytest_cache build dist mutants
