@@ -7,6 +7,7 @@ import pickle
 
 import pandas as pd
 import pytest
+from optional import require
 
 import sim
 from sim.runs.executors import ChunkError, SerialExecutor, open_executor
@@ -17,9 +18,9 @@ RUN = {"replications": 230, "horizon": 40, "seed": 11, "chunk_size": 50}
 
 @pytest.fixture(scope="module")
 def dask_scheduler():
-    """A LocalCluster of 2 worker processes, with the fixes of ECOSYSTEM-NOTES; env restored."""
-    dask = pytest.importorskip("dask")
-    distributed = pytest.importorskip("distributed")
+    """A LocalCluster of 2 worker processes, with the fixes of docs/montecarlo.md; env restored."""
+    dask = require("dask", "dask")
+    distributed = require("distributed", "dask")
     saved = dict(os.environ)
     with (
         dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}),
@@ -150,7 +151,7 @@ def test_failing_chunk_on_dask_cluster(faulty_scenario, dask_scheduler):
 @pytest.mark.timeout(180)
 def test_own_local_cluster_fails_cleanly_and_restores_environment(faulty_scenario):
     """simulate() starts its own LocalCluster, surfaces the failure, closes it, restores env."""
-    pytest.importorskip("distributed")
+    require("distributed", "dask")
     before = dict(os.environ)
     with pytest.raises(ChunkError, match=r"chunk 2 \(replications 100\.\.106, seed=11\)"):
         simulate(

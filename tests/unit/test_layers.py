@@ -13,11 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from optional import require
 
 import sim
 
-importlinter_cli = pytest.importorskip("importlinter.cli")
+importlinter_cli = require("importlinter.cli", "dev")
 
 PACKAGE = Path(sim.__file__).parent
 PYPROJECT = PACKAGE.parent / "pyproject.toml"
