@@ -3,6 +3,7 @@
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -30,6 +31,15 @@ def test_the_users_rule_plugs_in(tmp_path, monkeypatch):
     target, p_act = yaml_node.group(1), float(yaml_node.group(2))
     data = sim.load_scenario().to_dict()
     data["states"]["afghanistan"]["retaliation"] = {"_target_": target, "p_act": p_act}
-    run = sim.simulate(sim.scenario_from_dict(data), replications=300, horizon=30, seed=1)
-    assert np.isfinite(run.escalation_probability(4, 30).estimate)
+    scenario = sim.scenario_from_dict(data)
+    # The README's rule is the one Afghanistan uses, and it decides as the README says: only a
+    # provocation at rung 4 or more is answered, one rung lower.
+    rule = scenario.states["afghanistan"].retaliation
+    assert (type(rule).__name__, rule.p_act) == ("Doves", p_act)
+    received = np.array([1, 3, 4, 5, 5], np.int8)
+    inputs = SimpleNamespace(received=received)
+    np.testing.assert_array_equal(rule.decide(inputs, np.zeros(5)), [0, 0, 3, 4, 4])
+    np.testing.assert_array_equal(rule.decide(inputs, np.full(5, p_act)), 0)
+    run = sim.simulate(scenario, replications=300, horizon=30, seed=1)
+    assert len(run.outcomes) == 300
     sys.modules.pop("myrules", None)

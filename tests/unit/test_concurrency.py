@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,8 @@ def _check_folder(folder: Path) -> int:
     back = sim.load_results(folder)
     seed = back.manifest["seed"]
     assert back.config.mc.seed == seed
-    assert back.manifest["finished"] is not None
+    started = datetime.fromisoformat(back.manifest["started"])
+    assert datetime.fromisoformat(back.manifest["finished"]) >= started
     outcomes = pd.read_parquet(folder / "outcomes.parquet")
     assert list(outcomes["replication"]) == list(range(back.config.mc.replications))
     return seed

@@ -1,6 +1,7 @@
 import dataclasses
 import math
 import re
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -223,7 +224,10 @@ def test_run_experiment_writes_a_folder_that_loads_back(tmp_path):
     assert back.overrides == ["experiment=seed_baseline", *SMALL, f"output.root={tmp_path}"]
     assert back.config.mc.replications == 200
     assert back.manifest["seed"] == exp.mc.seed and back.manifest["command"] == ["test"]
-    assert back.manifest["finished"] is not None
+    started = datetime.fromisoformat(back.manifest["started"])
+    finished = datetime.fromisoformat(back.manifest["finished"])
+    assert back.manifest["duration_s"] == pytest.approx((finished - started).total_seconds())
+    assert started.tzinfo is not None and started <= finished
     assert len(back.outcomes) == 200
     # Horizons beyond the run's 60 days are dropped from the summary.
     assert sorted(set(back.summary["within_days"])) == [7, 30]

@@ -1,6 +1,7 @@
 import csv
 import datetime
 
+import matplotlib.image as plt_image
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,9 +166,14 @@ def test_uncertainty_draws_within_the_range_and_vary(tmp_path, tiny):
     np.testing.assert_allclose(drawn.start["weariness.pakistan"], 10 * WEARY)
     again = replay(events, tiny, as_of=as_of, draws=400, seed=3, uncertainty=True)
     np.testing.assert_array_equal(deaths, again.start["pressure.afghanistan"] / PER_DEATH)
-    assert drawn.low is not None and drawn.high is not None
+    # The band is the 5th and 95th percentile over the draws, ending at the final state.
+    final = drawn.start["pressure.afghanistan"]
+    assert drawn.low["pressure_afghanistan"].iloc[-1] == pytest.approx(np.quantile(final, 0.05))
+    assert drawn.high["pressure_afghanistan"].iloc[-1] == pytest.approx(np.quantile(final, 0.95))
+    assert drawn.low["pressure_afghanistan"].iloc[-1] < drawn.high["pressure_afghanistan"].iloc[-1]
     best = replay(events, tiny, as_of=as_of, draws=5)
     np.testing.assert_allclose(best.start["pressure.afghanistan"], 6 * PER_DEATH)
+    assert replay(events, tiny, as_of=as_of, draws=1).low is None  # one draw: no band
     assert best.to_scenario_values()["states"]["afghanistan"]["pressure"] == pytest.approx(0.12)
 
 
@@ -261,7 +267,21 @@ def test_plot_replay_returns_a_figure(seed_scenario):
     spread = replay(events, seed_scenario, draws=50, uncertainty=True)
     fig = plot_replay(best, spread)
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 4
+    panels = dict(zip(("pressure_", "grievance_", "strength_", "rung_"), fig.axes, strict=True))
+    # Each panel draws the replay's own columns, and shades the drawn replay's 5-95 % band.
+    for prefix, ax in list(panels.items())[:3]:
+        columns = [c for c in best.paths.columns if c.startswith(prefix)]
+        assert columns, prefix
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        for column in columns:
+            label = column.removeprefix(prefix).replace("_", " → ")
+            np.testing.assert_allclose(lines[label].get_ydata(), best.paths[column])
+        top = max(path.vertices[:, 1].max() for c in ax.collections for path in c.get_paths())
+        assert top == pytest.approx(max(spread.high[c].max() for c in columns))
+    rung = [line for line in panels["rung_"].get_lines() if "expected rung" in line.get_label()]
+    assert len(rung) == len(seed_scenario.pairs)
+    rung_columns = [c for c in best.paths.columns if c.startswith("rung_")]
+    np.testing.assert_allclose(rung[0].get_ydata(), best.paths[rung_columns[0]])
 
 
 def test_replay_refuses_bad_input(tiny):
@@ -280,4 +300,5 @@ def test_main_prints_state_and_projection_and_saves_the_plot(tmp_path, capsys):
     assert "pressure.pakistan" in out
     assert "uncertain figures" in out and "difference" in out
     assert "not a forecast" in out
-    assert figure.stat().st_size > 10_000
+    # The saved figure is the replay's 11 x 9 inch figure at 110 dpi.
+    assert plt_image.imread(figure).shape[:2] == (9 * 110, 11 * 110)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import matplotlib.image as plt_image
 import numpy as np
 import pandas as pd
 import pytest
@@ -78,4 +79,6 @@ def test_save_backtest_figures_writes_each_coding_set(table, tmp_path):
         for c in "ab"
         for stem in ("reliability", "episodes_rung_7d", "episodes_rung_30d")
     )
-    assert all(p.stat().st_size > 0 for p in paths)
+    for path in paths:
+        image = plt_image.imread(path)  # a readable PNG with something drawn on it
+        assert image.ndim == 3 and len(np.unique(image.reshape(-1, image.shape[2]), axis=0)) > 2

@@ -271,6 +271,16 @@ def test_bootstrap_other_statistics(statistic, name, point):
     res = bootstrap_interval(x, statistic, n_resamples=500, method="percentile")
     assert res.statistic == name
     assert res.estimate == pytest.approx(point(x))
+    # SciPy's percentile bootstrap of the same statistic, on the documented default seed 0.
+    ci = stats.bootstrap(
+        (x,),
+        point,
+        n_resamples=500,
+        method="percentile",
+        confidence_level=0.95,
+        rng=np.random.Generator(np.random.PCG64(0)),
+    ).confidence_interval
+    assert (res.low, res.high) == (pytest.approx(ci.low), pytest.approx(ci.high))
     assert res.low < res.estimate < res.high
 
 
