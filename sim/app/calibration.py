@@ -22,7 +22,13 @@ from sim.core.errors import ConfigError
 from sim.runs.experiment import Experiment
 from sim.storage import store
 
-__all__ = ["calibration_folder", "calibration_settings", "run_calibration_experiment"]
+__all__ = [
+    "calibration_folder",
+    "calibration_settings",
+    "check_settings",
+    "run_calibration_experiment",
+    "run_check_experiment",
+]
 
 _log = logging.getLogger(__name__)
 _COPIED = ("posterior.parquet", "diagnostics.csv", "observed.json")
@@ -119,4 +125,79 @@ def run_calibration_experiment(
             _log.warning("figures not saved (%s); the results are complete", exc)
     results.write_manifest({**store.finish_manifest(record), **extra})
     object.__setattr__(result, "results_folder", results.path)
+    return result
+
+
+def check_settings(experiment: Experiment) -> tuple[str, Any] | None:
+    """The experiment's ``checks:`` node as (kind, CheckSettings), or None if it has none."""
+    node = experiment.config.get("checks")
+    if node is None:
+        return None
+    from sim.calibration.checks import CheckSettings
+
+    data = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
+    if not isinstance(data, dict):
+        raise ConfigError("checks", f"a mapping with kind: loo or sbc; got {data!r}")
+    kind = data.pop("kind", None)
+    if kind not in ("loo", "sbc"):
+        raise ConfigError("checks.kind", f"must be 'loo' or 'sbc', got {kind!r}")
+    return kind, CheckSettings.from_config(data)
+
+
+def run_check_experiment(
+    experiment: Experiment,
+    folder: str | Path | None = None,
+    command: Sequence[str] | None = None,
+) -> Any:
+    """Run a calibration check (leave-one-episode-out or SBC) and write its results folder.
+
+    The folds' or replicates' calibrations live under ``calibration.folder`` (default
+    ``<output.root>/<name>/calibration``), so the same command resumes them. The results folder
+    gets ``config.yaml``, ``overrides.yaml``, ``manifest.json`` and the check's tables
+    (``loo_*.csv`` or ``sbc_*.csv``); SBC adds ``figures/sbc_ranks.png``.
+    """
+    from datetime import datetime
+
+    from sim.calibration.checks import run_check
+
+    settings = calibration_settings(experiment) or CalibrationSettings()
+    kind, checks = check_settings(experiment)  # type: ignore[misc]
+    if folder is None:
+        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        folder = Path(experiment.output.root) / experiment.name / stamp
+    results = store.ResultsFolder.claim(folder)
+    results.write_config(experiment.config)
+    results.write_overrides(list(experiment.overrides))
+    database = calibration_folder(experiment, settings)
+    record = store.manifest(
+        experiment.mc.seed,
+        command=command,
+        extra={"experiment": experiment.name, "check": kind, "calibration_folder": str(database)},
+    )
+    results.write_manifest(record)
+    ex = experiment.executor
+    result = run_check(
+        kind,
+        experiment.scenario,
+        database,
+        settings,
+        checks,
+        seed=experiment.mc.seed,
+        executor=ex.name,
+        workers=ex.workers,
+        scheduler=ex.scheduler,
+        progress=bool(experiment.output.progress is not False and not experiment.output.quiet),
+    )
+    result.write(results.path)
+    extra: dict[str, Any] = {}
+    if kind == "sbc" and experiment.output.figures:
+        from sim.plots.calibration import rank_histogram
+
+        try:
+            results.save_figure(rank_histogram(result.ranks), "sbc_ranks")
+        except Exception as exc:  # a failed figure must not cost the run its results
+            extra["figures_error"] = f"{type(exc).__name__}: {exc}"
+            _log.warning("figures not saved (%s); the results are complete", exc)
+    results.write_manifest({**store.finish_manifest(record), **extra})
+    object.__setattr__(result, "folder", results.path)
     return result

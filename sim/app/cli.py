@@ -116,9 +116,12 @@ def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: lis
 
 
 def _run_calibration(experiment: Experiment, folder: Path, command: list[str]) -> None:
-    from sim.app.calibration import run_calibration_experiment
+    from sim.app.calibration import run_calibration_experiment, run_check_experiment
 
-    result = run_calibration_experiment(experiment, folder=folder, command=command)
+    if experiment.config.get("checks") is not None:
+        result = run_check_experiment(experiment, folder=folder, command=command)
+    else:
+        result = run_calibration_experiment(experiment, folder=folder, command=command)
     if not experiment.output.quiet:
         print(f"{experiment.name}: {experiment.question}")
         print(result.summary())

@@ -308,6 +308,9 @@ class Config:
         An ABC-SMC calibration on the episode record (:class:`sim.calibration.CalibrationSettings`,
         checked there); with it, ``python -m sim`` calibrates instead
         (``experiments/calibrate.yaml``).
+    checks : mapping, optional
+        With ``calibration``: a check of it, ``kind: loo`` (leave-one-episode-out) or ``kind:
+        sbc`` (simulation-based calibration), :class:`sim.calibration.checks.CheckSettings`.
     """
 
     name: str = "run"
@@ -325,6 +328,7 @@ class Config:
     robustness: Any = None
     backtest: Any = None
     calibration: Any = None
+    checks: Any = None
 
 
 # --- errors -----------------------------------------------------------------------------------
