@@ -10,10 +10,11 @@ chance of the event were the parameters those of draw ``k``. This module reports
   uncertainty about the parameters is averaged in;
 - the **posterior-predictive interval** (parameter and Monte Carlo uncertainty): the central
   `level` range (5 % to 95 % by default) of the per-draw estimates ``successes_k / n_k``,
-  weighted by the replications each draw received (``scipy.stats.quantile``). It says how far
-  the probability moves across parameter values the calibration finds plausible; each per-draw
-  estimate also carries the Monte Carlo error of its ``n_k`` replications, which widens it a
-  little (the more replications per draw, the less);
+  weighted by the replications each draw received (``scipy.stats.quantile``), widened where
+  needed to contain the Monte Carlo interval below. It says how far the probability moves
+  across parameter values the calibration finds plausible; each per-draw estimate also carries
+  the Monte Carlo error of its ``n_k`` replications, which widens it a little (the more
+  replications per draw, the less);
 - the **Monte Carlo interval** (Monte Carlo error only): the binomial interval of the pooled
   share over all replications (:func:`~sim.analysis.stats.binomial_interval`), how precisely
   the run pinned down the posterior-predictive probability for these draws. It shrinks with
@@ -63,8 +64,8 @@ class PredictiveEstimate:
         Share of all replications with the event (the posterior-predictive probability).
     low, high : float
         Posterior-predictive interval: the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles
-        of the per-draw estimates, weighted by replications (parameter and Monte Carlo
-        uncertainty).
+        of the per-draw estimates, weighted by replications, widened where needed to contain
+        the Monte Carlo interval (parameter and Monte Carlo uncertainty).
     mc_low, mc_high : float
         Monte Carlo interval of `estimate` (binomial, `confidence`): Monte Carlo error only.
     n : int
@@ -104,7 +105,8 @@ class PredictiveDifference:
     difference : float
         ``p_b - p_a`` over all replications.
     low, high : float
-        Posterior-predictive interval: weighted quantiles of the per-draw paired differences.
+        Posterior-predictive interval: weighted quantiles of the per-draw paired differences,
+        widened where needed to contain the Monte Carlo interval.
     paired : PairedComparison
         The pooled paired comparison; its ``low`` and ``high`` are the Monte Carlo interval.
     draws : int
@@ -225,6 +227,9 @@ def predictive_probability(
         int(per_draw["successes"].sum()), int(per_draw["replications"].sum()), method, confidence
     )
     low, high = _spread(per_draw["probability"].to_numpy(), per_draw["replications"], level)
+    # It carries the Monte Carlo error too: never narrower than the Monte Carlo interval (which
+    # it would be when every draw's estimate is 0, say).
+    low, high = min(low, pooled.low), max(high, pooled.high)
     return PredictiveEstimate(
         estimate=pooled.estimate,
         low=low,
@@ -267,6 +272,7 @@ def predictive_difference(
         pd.DataFrame({DRAW: draws_a, "gain": gain}).groupby(DRAW)["gain"].agg(["size", "mean"])
     )
     low, high = _spread(grouped["mean"].to_numpy(float), grouped["size"].to_numpy(float), level)
+    low, high = min(low, paired.low), max(high, paired.high)
     return PredictiveDifference(
         difference=paired.difference,
         low=low,

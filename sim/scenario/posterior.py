@@ -17,6 +17,7 @@ replication uses.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from sim.scenario.loading import scenario_from_dict
 from sim.scenario.priors import _swapped_rule
 from sim.scenario.schema import Scenario
 
-__all__ = ["CELL", "WEIGHT", "Posterior", "load_posterior", "posterior_from_frame"]
+__all__ = ["CELL", "WEIGHT", "Posterior", "load_posterior", "posterior_from_frame", "prior_draws"]
 
 WEIGHT = "weight"
 """The column of importance weights."""
@@ -100,7 +101,11 @@ class Posterior:
         A column naming a parameter of a rule that `base` no longer has in that slot (a policy
         gave the state another rule) is left out, as its prior is.
         """
-        key = (id(base), int(draw))
+        if self._built.get("base") is not base:
+            # One base at a time (a sweep's points each bring their own): memory stays bounded.
+            self._built.clear()
+            self._built["base"] = base
+        key = int(draw)
         if key not in self._built:
             row = self.values.iloc[int(draw)]
             try:
@@ -111,9 +116,16 @@ class Posterior:
                 raise ConfigError(
                     self._where(), f"row {draw} makes a bad scenario: {exc}"
                 ) from None
-            # Keep the base alive while its id keys the cache.
-            self._built[key] = (base, built)
-        return self._built[key][1]
+            self._built[key] = built
+        return self._built[key]
+
+    def digest(self) -> str:
+        """A SHA-256 of the draws and weights (what a resumed sweep must match)."""
+        h = hashlib.sha256()
+        h.update("\x1f".join(self.paths).encode())
+        h.update(np.ascontiguousarray(self.values.to_numpy(dtype=float)).tobytes())
+        h.update(np.ascontiguousarray(self.weights, dtype=float).tobytes())
+        return h.hexdigest()
 
     def assign(self, seed: int, first: int, size: int, cell: int = CELL) -> np.ndarray:
         """The draw of each replication ``first`` .. ``first + size - 1``, shape (size,).
@@ -297,6 +309,47 @@ def _culprit(posterior: Posterior, scenario: Scenario, values: Mapping[str, Any]
         except ConfigError:
             return path
     return ", ".join(values)
+
+
+def prior_draws(scenario: Scenario, draws: int, seed: int = 0) -> pd.DataFrame:
+    """Draws from the scenario's priors as a table in the posterior format (equal weights).
+
+    Run with it, a scenario gives prior-predictive estimates: what the priors alone imply, before
+    any calibration narrows them. Each parameter is drawn independently by inverting its prior's
+    CDF (:meth:`~sim.scenario.priors.Prior.ppf`) at uniforms of the seed's own stream.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With ``priors`` (``docs/calibration.md``).
+    draws : int
+        Rows, >= 1.
+    seed : int
+        Seed of the uniforms, >= 0.
+
+    Returns
+    -------
+    DataFrame
+        A column per prior's key path and ``weight`` (1.0): write it with ``to_parquet`` and pass
+        the file as ``posterior``.
+
+    Examples
+    --------
+    >>> import sim
+    >>> table = prior_draws(sim.load_scenario(), draws=5, seed=1)
+    >>> table.shape[0], "decay" in table.columns, table["weight"].tolist()
+    (5, True, [1.0, 1.0, 1.0, 1.0, 1.0])
+    """
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    if not scenario.priors:
+        raise ConfigError("scenario.priors", "the scenario has no priors to draw from")
+    u = stream(seed, 0, "prior", "draws").random((draws, len(scenario.priors)))
+    table = pd.DataFrame(
+        {path: prior.ppf(u[:, i]) for i, (path, prior) in enumerate(scenario.priors.items())}
+    )
+    table[WEIGHT] = 1.0
+    return table
 
 
 def load_posterior(path: str | Path, scenario: Scenario) -> Posterior:

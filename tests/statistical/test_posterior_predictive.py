@@ -68,8 +68,10 @@ def test_a_two_point_posterior_gives_the_weighted_mixture(markov_scenario, engin
                 se_k = np.sqrt(p_k * (1 - p_k) / row.replications)
                 assert abs(row.probability - p_k) <= 4 * se_k + 1e-12
             # Weights 0.7 / 0.3: the 5 % and 95 % points of the per-draw estimates are the two
-            # draws' own estimates.
-            assert (estimate.low, estimate.high) == tuple(sorted(per_draw["probability"]))
+            # draws' own estimates, widened to the Monte Carlo interval where that is wider.
+            low, high = sorted(per_draw["probability"])
+            assert estimate.low == min(low, estimate.mc_low)
+            assert estimate.high == max(high, estimate.mc_high)
             if p[0] != p[1]:
                 assert estimate.mc_high - estimate.mc_low < estimate.high - estimate.low
                 checked += 1
