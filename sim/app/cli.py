@@ -91,12 +91,12 @@ def _check_posterior_support(cfg: DictConfig) -> None:
     """Refuse a posterior where the run would ignore it, rather than ignore it silently."""
     if cfg.get("posterior") is None:
         return
-    for kind in ("sweep", "robustness", "backtest", "calibration"):
+    for kind in ("robustness", "backtest", "calibration"):
         if cfg.get(kind) is not None:
             raise ConfigError(
                 "posterior",
-                f"a {kind} does not take a posterior yet; run single experiments with it "
-                "(python -m sim experiment=NAME posterior=PATH) or remove posterior=",
+                f"the {kind} does not take a posterior yet; run single experiments or sweeps "
+                "with it (python -m sim experiment=NAME posterior=PATH) or remove posterior=",
             )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis import stats
+from sim.analysis import predictive, stats
 from sim.core.errors import ConfigError, did_you_mean
 from sim.core.keypath import get_path, set_path
 from sim.rules import build_rule
@@ -135,7 +135,9 @@ def outcome_columns(
     Returns
     -------
     dict
-        ``p_rung{k}_{t}d`` with ``_low`` and ``_high`` (95 % Wilson interval), ``p_war`` with
+        ``p_rung{k}_{t}d`` with ``_low`` and ``_high`` (95 % Wilson interval; for a run over a
+        posterior also ``_pp_low`` and ``_pp_high``, the posterior-predictive interval of
+        :mod:`sim.analysis.predictive`), ``p_war`` with
         its interval (war by the horizon), ``mean_<column>`` for every count column of the
         outcomes (deaths, attacks, strikes, clashes, ceasefires made and broken, days under
         ceasefire, battle deaths, max rung), ``replications`` and ``horizon``.
@@ -150,10 +152,18 @@ def outcome_columns(
             row[f"p_rung{k}_{t}d"] = est.estimate
             row[f"p_rung{k}_{t}d_low"] = est.low
             row[f"p_rung{k}_{t}d_high"] = est.high
+            if predictive.DRAW in outcomes.columns:
+                pp = predictive.predictive_probability(outcomes, k, t)
+                row[f"p_rung{k}_{t}d_pp_low"] = pp.low
+                row[f"p_rung{k}_{t}d_pp_high"] = pp.high
     war = stats.binomial_interval(int(outcomes["war"].sum()), len(outcomes))
     row.update(p_war=war.estimate, p_war_low=war.low, p_war_high=war.high)
     for col in outcomes.columns:
-        if col == "replication" or col.startswith("day_") or outcomes[col].dtype == bool:
+        if (
+            col in ("replication", predictive.DRAW)
+            or col.startswith("day_")
+            or outcomes[col].dtype == bool
+        ):
             continue
         row[f"mean_{col}"] = float(outcomes[col].mean())
     row.update(replications=len(outcomes), horizon=horizon)
@@ -161,6 +171,7 @@ def outcome_columns(
 
 
 _PAIRED_SUFFIXES = ("", "_low", "_high", "_width_ratio", "_baseline_only", "_point_only")
+_PREDICTIVE_SUFFIXES = ("_pp_low", "_pp_high")
 
 
 def _paired_columns(
@@ -177,9 +188,14 @@ def _paired_columns(
             if horizon and t > horizon:
                 continue
             key = f"diff_rung{k}_{t}d"
+            over_draws = predictive.DRAW in outcomes.columns
             if not same_runs:
-                row.update({f"{key}{suffix}": math.nan for suffix in _PAIRED_SUFFIXES})
+                suffixes = _PAIRED_SUFFIXES + (_PREDICTIVE_SUFFIXES if over_draws else ())
+                row.update({f"{key}{suffix}": math.nan for suffix in suffixes})
                 continue
+            if over_draws:
+                pp = predictive.predictive_difference(base, outcomes, k, t)
+                row.update({f"{key}_pp_low": pp.low, f"{key}_pp_high": pp.high})
             cmp = stats.paired_difference(base, outcomes, k, t)
             row.update(
                 {

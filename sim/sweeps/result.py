@@ -111,6 +111,9 @@ class SweepResult:
             Rungs shown, at the longest horizon; the sweep's rungs by default.
         """
         t = self.table
+        # A sweep over a posterior: the posterior-predictive interval first, the Monte Carlo one
+        # beside it (docs/posterior.md).
+        predictive = any(c.endswith("_pp_low") for c in t.columns)
         shown = pd.DataFrame({"point": t["point"]})
         for name in self.sweep.names:
             shown[name] = t[name]
@@ -122,13 +125,17 @@ class SweepResult:
             if not cols:
                 continue
             col = cols[-1]
-            shown[col] = [
-                format_interval(t.at[i, col], t.at[i, f"{col}_low"], t.at[i, f"{col}_high"])
-                for i in t.index
-            ]
             diff = col.replace("p_", "diff_", 1)
+            if predictive:
+                shown[f"{col} (predictive)"] = [_cell(t, i, col, "_pp") for i in t.index]
+            shown[f"{col} (MC)" if predictive else col] = [_cell(t, i, col) for i in t.index]
+            if diff in t.columns and predictive:
+                shown[f"{diff} (predictive)"] = [
+                    "baseline" if t.at[i, "point"] == self.baseline else _cell(t, i, diff, "_pp")
+                    for i in t.index
+                ]
             if diff in t.columns:
-                shown[f"{diff} (ratio)"] = [
+                shown[f"{diff} (MC, ratio)" if predictive else f"{diff} (ratio)"] = [
                     "baseline" if t.at[i, "point"] == self.baseline else _paired_cell(t, i, diff)
                     for i in t.index
                 ]
@@ -141,7 +148,14 @@ class SweepResult:
             f"sweep {self.sweep.name}: {done} of {len(t)} points done "
             f"({len(self.computed)} computed now), folder {self.folder}"
         ]
-        lines.append("[95% intervals, Monte Carlo error only]")
+        if predictive:
+            lines.append(
+                "(predictive) = posterior-predictive estimate [central 90% of the per-draw "
+                "values: parameter and Monte Carlo uncertainty]; (MC) = [95% interval, Monte "
+                "Carlo error only]"
+            )
+        else:
+            lines.append("[95% intervals, Monte Carlo error only]")
         if self.baseline is not None:
             lines.append(
                 f"differences are point - baseline (point {self.baseline}), paired on "
@@ -166,6 +180,14 @@ class SweepResult:
                     f"{f['point']:06d}.json]"
                 )
         return "\n".join(lines)
+
+
+def _cell(t: pd.DataFrame, i: int, col: str, kind: str = "") -> str:
+    """``estimate [low, high]`` of `col`, with the interval of `kind` (``""`` or ``"_pp"``)."""
+    signed = col.startswith("diff_")
+    return format_interval(
+        t.at[i, col], t.at[i, f"{col}{kind}_low"], t.at[i, f"{col}{kind}_high"], signed=signed
+    )
 
 
 def _paired_cell(t: pd.DataFrame, i: int, diff: str) -> str:

@@ -36,10 +36,12 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig
 
+from sim.analysis.predictive import DRAW
 from sim.core.errors import ConfigError, did_you_mean
 from sim.runs.executors import EXECUTORS, open_executor
 from sim.runs.montecarlo import DEFAULT_CHUNK_SIZE, simulate
 from sim.scenario.loading import load_scenario, scenario_from_dict
+from sim.scenario.posterior import CELL, Posterior, load_posterior
 from sim.scenario.schema import Scenario
 from sim.storage import store
 from sim.sweeps.design import DESIGNS, Sweep
@@ -138,6 +140,8 @@ def run_sweep(
     executor: Mapping[str, Any] | None = None,
     over: str = "points",
     config: Mapping[str, Any] | None = None,
+    posterior: Posterior | str | os.PathLike | None = None,
+    posterior_cell: int = CELL,
 ) -> SweepResult:
     """Run every point of `sweep` on the same seed, resuming from `folder` if it holds some.
 
@@ -162,6 +166,13 @@ def run_sweep(
         a time (``simulate(executor=...)``; best for a few points of many replications).
     config : mapping, optional
         The full resolved config, written to ``config.yaml`` for the record.
+    posterior : Posterior or path, optional
+        Parameter draws every point's replications are spread over (``docs/posterior.md``):
+        each replication has the same draw and random numbers at every point, so paired
+        differences stay paired; the table gains the posterior-predictive intervals
+        (``_pp_low``, ``_pp_high``). A swept or fixed key may not also be a posterior column.
+    posterior_cell : int
+        Consecutive replications sharing a draw.
 
     Returns
     -------
@@ -198,6 +209,12 @@ def run_sweep(
         "chunk_size": int(chunk_size),
     }
     resolved = {"sweep": sweep.hashed(), "mc": mc, "scenario": scenario.to_dict()}
+    if posterior is not None:
+        if not isinstance(posterior, Posterior):
+            posterior = load_posterior(posterior, scenario)
+        _check_posterior_columns(sweep, posterior)
+        # Resuming with other draws would mix points of two posteriors.
+        resolved["posterior"] = {"digest": posterior.digest(), "cell": int(posterior_cell)}
     # The code is part of the hash: points computed by another version, commit or user rule
     # must never be mixed with new ones on resume.
     resolved["code"] = store.code_fingerprint(resolved)
@@ -238,6 +255,8 @@ def run_sweep(
         else:
             pool, simulate_kwargs = open_executor("serial"), dict(settings)
             simulate_kwargs["executor"] = simulate_kwargs.pop("name")
+        if posterior is not None:
+            simulate_kwargs.update(posterior=posterior, posterior_cell=posterior_cell)
 
         def task(i: int, base: pd.DataFrame | None) -> _PointTask:
             keep = sweep.keep_outcomes or i == baseline
@@ -312,9 +331,23 @@ class _PointDone:
 
 def _paired_part(outcomes: pd.DataFrame, rungs: Sequence[int]) -> pd.DataFrame:
     """The columns a paired difference reads (smaller to send to every worker)."""
-    part = outcomes[["replication", *(f"day_rung_{k}" for k in rungs)]].copy()
+    draw = [DRAW] if DRAW in outcomes.columns else []
+    part = outcomes[["replication", *(f"day_rung_{k}" for k in rungs), *draw]].copy()
     part.attrs = dict(outcomes.attrs)
     return part
+
+
+def _check_posterior_columns(sweep: Sweep, posterior: Posterior) -> None:
+    """Refuse a key that both the sweep and the posterior set: which would win is unclear."""
+    columns = set(posterior.paths)
+    for path in [p.path for p in sweep.parameters] + [str(k) for k in sweep.fixed]:
+        path = path.removeprefix("scenario.")
+        if path in columns:
+            raise ConfigError(
+                posterior._where(path),
+                "is also set by the sweep; a point fixes it, so drop the column from the "
+                "posterior or the key from the sweep",
+            )
 
 
 def _compute_point(task: _PointTask) -> _PointDone:
@@ -437,7 +470,13 @@ def run_sweep_from_config(
         k: mc[k] for k in ("replications", "horizon", "seed", "chunk_size") if mc.get(k) is not None
     }
     record = store.manifest(settings.get("seed"), command=command, extra={"experiment": name})
-    result = run_sweep(sweep, scenario, executor=executor, config=config, **settings)
+    posterior = None
+    if isinstance(cfg, DictConfig):
+        posterior = experiment.posterior
+        settings["posterior_cell"] = experiment.mc.posterior_cell
+    result = run_sweep(
+        sweep, scenario, executor=executor, config=config, posterior=posterior, **settings
+    )
     if results is not None and Path(results).resolve() != result.folder.resolve():
         folder = store.ResultsFolder.claim(results)  # another run may hold it
         folder.write_config(_plain(config))

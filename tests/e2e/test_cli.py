@@ -366,12 +366,12 @@ def test_a_bad_posterior_is_one_clear_message(tmp_path):
     assert proc.stderr.startswith(f"error: posterior {posterior}: column 'decya': 'decya' is not")
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
-    sweep = sim_cli(
-        "experiment=retaliation_policies",
+    robustness = sim_cli(
+        "experiment=robustness",
         f"posterior={_posterior_file(tmp_path / 'p.parquet')}",
         *SMALL,
-        f"hydra.run.dir={tmp_path}/sweep",
+        f"hydra.run.dir={tmp_path}/robustness",
         cwd=tmp_path,
     )
-    assert sweep.returncode == 2
-    assert "error: posterior: a sweep does not take a posterior yet" in sweep.stderr
+    assert robustness.returncode == 2
+    assert "error: posterior: the robustness does not take a posterior yet" in robustness.stderr

@@ -391,3 +391,65 @@ def test_the_shipped_multirun_launchers_compose(launcher, target, settings):
         cfg = compose("config", [f"hydra/launcher={launcher}"], return_hydra_config=True)
     assert cfg.hydra.launcher._target_.endswith(target)
     assert {k: cfg.hydra.launcher[k] for k in settings} == settings
+
+
+# --- over a posterior ---------------------------------------------------------------------------
+
+
+def test_a_policy_sweep_over_a_posterior_pairs_draws_and_shows_both_intervals(
+    tmp_path, seed_scenario
+):
+    from sim.analysis import predictive
+    from sim.scenario.posterior import posterior_from_frame
+
+    draws = pd.DataFrame(
+        {"decay": [0.03, 0.06, 0.1], LEVERAGE: [0.3, 0.5, 0.7], "weight": [1, 2, 1]}
+    )
+    post = posterior_from_frame(draws, seed_scenario)
+    sweep = Sweep.from_config(
+        {
+            "parameters": {P_ACT: [0.02, 0.2]},
+            "horizons": [90],
+            "rungs": [4],
+            "baseline": {P_ACT: 0.02},
+        }
+    )
+    mc = {**MC, "replications": 600}
+    result = run_sweep(
+        sweep, seed_scenario, tmp_path / "s", posterior=post, posterior_cell=64, **mc
+    )
+    t = result.table
+    assert result.ok
+    # Each point is the run of its scenario over the same posterior.
+    point, base = (point_scenario(seed_scenario, p.settings)[0] for p in sweep.points()[::-1])
+    run = {"record_events": False, "record_trajectory": False, "posterior": post, **mc}
+    direct = sim.simulate(point, posterior_cell=64, **run)
+    baseline = sim.simulate(base, posterior_cell=64, **run)
+    est = direct.predictive(4, 90)
+    row = t.iloc[1]
+    assert (row["p_rung4_90d"], row["p_rung4_90d_pp_low"], row["p_rung4_90d_pp_high"]) == (
+        est.estimate,
+        est.low,
+        est.high,
+    )
+    assert (row["p_rung4_90d_low"], row["p_rung4_90d_high"]) == (est.mc_low, est.mc_high)
+    diff = baseline.compare_predictive(direct, 4, 90)
+    assert (row["diff_rung4_90d_pp_low"], row["diff_rung4_90d_pp_high"]) == (diff.low, diff.high)
+    assert row["diff_rung4_90d_low"] == diff.mc_low
+    assert "mean_draw" not in t.columns
+    text = result.summary()
+    assert "(predictive) = posterior-predictive estimate" in text and "(MC) = [95% interval" in text
+    assert "p_rung4_90d (predictive)" in text and "diff_rung4_90d (MC, ratio)" in text
+    # The same folder refuses to resume with other draws.
+    other = posterior_from_frame(draws.assign(weight=[1, 1, 1]), seed_scenario)
+    with pytest.raises(SweepChangedError):
+        run_sweep(sweep, seed_scenario, tmp_path / "s", posterior=other, posterior_cell=64, **mc)
+    assert predictive.DRAW in direct.outcomes
+
+
+def test_a_key_both_swept_and_drawn_is_refused(tmp_path, seed_scenario):
+    from sim.scenario.posterior import posterior_from_frame
+
+    post = posterior_from_frame(pd.DataFrame({P_ACT: [0.05], "weight": [1.0]}), seed_scenario)
+    with pytest.raises(ConfigError, match=rf"column '{P_ACT}': is also set by the sweep"):
+        run_sweep(grid(), seed_scenario, tmp_path / "s", posterior=post, **MC)
