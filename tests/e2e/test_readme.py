@@ -16,11 +16,15 @@ def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 
-def test_quick_start_runs(capsys):
+def test_quick_start_runs(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the quick start writes its prior draws to the working folder
     quick = python_blocks()[0].replace("20_000", "500")
     exec(compile(quick, "README quick start", "exec"), {})
     printed = capsys.readouterr().out
     assert "P(rung >= 4 within 90 days)" in printed and "(n=500)" in printed
+    assert (
+        "posterior-predictive 90%;" in printed and "Monte Carlo only 95% (n=500, draws=" in printed
+    )
 
 
 def test_the_users_rule_plugs_in(tmp_path, monkeypatch):
