@@ -216,10 +216,15 @@ def predictive_probability(
 
     Examples
     --------
-    >>> table = pd.DataFrame({"day_rung_4": [1.0, None, 2.0, 3.0], "draw": [0, 0, 1, 1]})
+    Two draws of 100 replications each, with the event in 20 and in 60 of them:
+
+    >>> day = np.where(np.arange(200) % 100 < np.repeat([20, 60], 100), 1.0, np.nan)
+    >>> table = pd.DataFrame({"day_rung_4": day, "draw": np.repeat([0, 1], 100)})
     >>> est = predictive_probability(table, rung=4)
     >>> est.estimate, est.low, est.high, est.draws
-    (0.75, 0.5, 1.0, 2)
+    (0.4, 0.2, 0.6, 2)
+    >>> print(f"{est.mc_low:.3f} {est.mc_high:.3f}")
+    0.335 0.469
     """
     _check_level(level)
     per_draw = draw_probabilities(outcomes, rung, within)
