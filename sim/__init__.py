@@ -5,7 +5,7 @@ Results explore scenarios; they are not forecasts.
 
 from sim.app.experiment import load_experiment, run_experiment
 from sim.app.multirun import gather_multirun
-from sim.core.errors import ConfigError
+from sim.core.errors import ConfigError, EnvironmentFault
 from sim.core.ladder import RUNG_NAMES
 from sim.engine.model import EscalationModel
 from sim.rules import build_rule
@@ -23,6 +23,7 @@ __all__ = [
     "RUNG_NAMES",
     "ChunkError",
     "ConfigError",
+    "EnvironmentFault",
     "EscalationModel",
     "Experiment",
     "ExperimentResult",

@@ -5,10 +5,12 @@ groups with one line each; it is answered here, before Hydra reads the arguments
 goes to Hydra (``--cfg job`` prints the composed config, ``--help`` the usage, ``-m`` sweeps).
 
 A user's mistake (a misspelt key or option, a wrong type, a value out of range, an unimportable
-``_target_``) ends the run with one line ``error: <key path>: <message>`` on stderr and exit
-code 2, without a traceback (set ``HYDRA_FULL_ERROR=1`` to see one). A validation run whose Monte
-Carlo disagrees with the exact values exits with 1. SIGTERM and Ctrl-C stop a run cleanly: files
-are written atomically, so the results folder keeps only complete files.
+``_target_``, a bad scenario or timeline file) ends the run with one line ``error: <key path>:
+<message>`` on stderr and exit code 2, without a traceback (set ``SIM_DEBUG=1`` or
+``HYDRA_FULL_ERROR=1`` to see one); a fault of the machine (a full disk, a folder another run
+holds) exits with 1 (:mod:`sim.app.errors`). A validation run whose Monte Carlo disagrees with the
+exact values exits with 1. SIGTERM and Ctrl-C stop a run cleanly: files are written atomically,
+so the results folder keeps only complete files.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim.app.config import config_error, is_config_failure, register_configs
+from sim.app.errors import EXIT_USER, Terminated, debugging, fail, reported_errors
 from sim.app.experiment import backtest_settings, run_backtest_experiment, run_experiment
 from sim.core import paths
 from sim.core.errors import ConfigError
@@ -35,11 +38,8 @@ from sim.runs.experiment import Experiment, ExperimentResult, experiment_from_co
 from sim.runs.settings import CUSTOM_RULE, RULE_GROUPS
 
 LIST_FLAGS = ("--list", "list")
-EXIT_CONFIG = 2
+EXIT_CONFIG = EXIT_USER
 EXIT_VALIDATION = 1
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-EXIT_TERMINATED = 143  # 128 + SIGTERM
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 _FULL_ERROR = False
 
 
@@ -108,7 +108,7 @@ def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: lis
         print(result.summary())
     print(f"results: {folder}")
     if result.exit_code:
-        _fail(
+        fail(
             f"{len(result.failures)} sweep point(s) failed (listed above); run the same "
             "command again to retry them",
             result.exit_code,
@@ -184,40 +184,25 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 @contextmanager
 def _reported_errors() -> Iterator[None]:
-    """Turn a user's mistake into ``error: <message>`` and an exit code, without a traceback.
+    """Turn a failure into ``error: <message>`` and an exit code, without a traceback.
 
     Inside the job as well as around Hydra: an exception leaving the job would make Hydra print
-    its overrides first. Other exceptions (bugs) keep their traceback.
+    its overrides first. Bugs keep their traceback (:mod:`sim.app.errors`).
     """
-    try:
+    with reported_errors(debug=_FULL_ERROR or debugging(), also=_described):
         yield
-    except KeyboardInterrupt:
-        _fail("interrupted; the results folder keeps only complete files", EXIT_INTERRUPTED)
-    except _Terminated:
-        _fail("terminated; the results folder keeps only complete files", EXIT_TERMINATED)
-    except BrokenPipeError:
-        # The reader went away (`python -m sim | head`): stop quietly, as Unix tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(EXIT_BROKEN_PIPE)
-    except ValidationFailed as exc:
-        _fail(str(exc), EXIT_VALIDATION)
-    except Exception as exc:
-        if _FULL_ERROR or not is_config_failure(exc):
-            raise
-        _fail(str(config_error(exc)), EXIT_CONFIG)
 
 
-class _Terminated(BaseException):
-    """SIGTERM, raised in the main thread so that atomic writes remove their temp files."""
+def _described(exc: BaseException) -> tuple[str, int] | None:
+    if isinstance(exc, ValidationFailed):
+        return str(exc), EXIT_VALIDATION
+    if is_config_failure(exc):
+        return str(config_error(exc)), EXIT_CONFIG
+    return None
 
 
 def _terminate(signum: int, frame: object) -> None:
-    raise _Terminated(signum)
-
-
-def _fail(message: str, code: int) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(code)
+    raise Terminated(signum)
 
 
 # --- printing -------------------------------------------------------------------------------

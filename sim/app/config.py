@@ -149,7 +149,15 @@ class ScenarioFileConfigSource(ConfigSource):
                 f"no scenario file at {path.resolve()}; give an existing YAML file "
                 "(or a built-in scenario's name without .yaml: python -m sim --list)",
             )
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = (
+                f"not UTF-8 text (byte {exc.start}); save it as YAML in UTF-8"
+                if isinstance(exc, UnicodeDecodeError)
+                else f"cannot be read ({exc.strerror})"
+            )
+            raise ConfigError(f"{SCENARIO_GROUP}={path}", reason) from None
         try:
             config = OmegaConf.create(text) if text.strip() else OmegaConf.create({})
         except (yaml.YAMLError, OmegaConfBaseException) as exc:

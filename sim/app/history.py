@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.app.errors import reported_errors
+from sim.core.errors import ConfigError
 from sim.core.paths import REPO_ROOT
-from sim.history.timeline import load_events
-from sim.scenario.loading import load_scenario
-
-if TYPE_CHECKING:
-    pass
-
 from sim.history.replayer import _QUANTILES, ReplayResult, replay, write_start_values
+from sim.history.timeline import load_events
 from sim.plots.history import plot_replay
 from sim.runs.projection import run_projection
+from sim.scenario.loading import load_scenario
 
 __all__ = ["main"]
 
@@ -40,8 +38,16 @@ def _starting_table(best: ReplayResult, spread: ReplayResult | None) -> pd.DataF
 
 def main(argv: list[str] | None = None) -> None:
     """Replay the seed timeline, print the starting state and the projection, save the plot."""
-    parser = argparse.ArgumentParser(prog="python -m sim.history", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.history",
+        description=main.__doc__,
+        epilog="A bad input ends with one 'error:' line and exit status 2, a fault of the machine "
+        "with 1; SIM_DEBUG=1 shows a traceback instead.",
+    )
     parser.add_argument("--scenario", default="pak_afg_2026", help="scenario name or YAML path")
+    parser.add_argument(
+        "--events", default=None, help="the timeline CSV (default seeds/pak_afg_events.csv)"
+    )
     parser.add_argument("--replications", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -55,8 +61,31 @@ def main(argv: list[str] | None = None) -> None:
         help="write the best-figure starting values into the scenario YAML",
     )
     args = parser.parse_args(argv)
+    with reported_errors(where="--figure"):
+        _main(args)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Refuse bad arguments before any work or writing."""
+    if args.replications < 1:
+        raise ConfigError("--replications", f"must be >= 1, got {args.replications}")
+    if args.seed < 0:
+        raise ConfigError("--seed", f"must be >= 0, got {args.seed}")
+    if args.figure:
+        figure = Path(args.figure)
+        if figure.is_dir():
+            raise ConfigError("--figure", f"{figure} is a folder; give a file name such as x.png")
+        for parent in figure.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise ConfigError("--figure", f"{parent} is a file, not a folder")
+                break
+
+
+def _main(args: argparse.Namespace) -> None:
+    _check_args(args)
     scenario = load_scenario(args.scenario)
-    events = load_events()
+    events = load_events(args.events)
     best = replay(events, scenario)
     spread = replay(events, scenario, draws=args.replications, seed=args.seed, uncertainty=True)
     with pd.option_context(

@@ -1,4 +1,4 @@
-"""The one exception type a user sees for bad input."""
+"""The exception types a user sees: bad input, and a machine that cannot run what was asked."""
 
 from __future__ import annotations
 
@@ -12,6 +12,15 @@ class ConfigError(ValueError):
     def __init__(self, path: str, message: str) -> None:
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class EnvironmentFault(RuntimeError):
+    """The machine, not the input, stops the run; the message names the path and the fix.
+
+    A folder another process holds, an output location that cannot be written, a full disk, a
+    run that would not fit in memory. The command line reports it with exit status 1 (a user's
+    mistake, :class:`ConfigError`, exits with 2).
+    """
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -417,7 +418,23 @@ def _read(
     """All rows of `path` as strings, after `check` has seen each one; raises one TimelineError."""
     problems: list[str] = []
     records: list[dict[str, str]] = []
-    with path.open(newline="", encoding="utf-8") as handle:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise TimelineError([f"{path}: no such file; give the path of an existing CSV"]) from None
+    except IsADirectoryError:
+        raise TimelineError([f"{path}: is a directory; give the path of a CSV file"]) from None
+    except PermissionError:
+        raise TimelineError([f"{path}: cannot be read (permission denied)"]) from None
+    except UnicodeDecodeError as exc:
+        raise TimelineError(
+            [f"{path}: not a UTF-8 text file (byte {exc.start}); save it as CSV in UTF-8"]
+        ) from None
+    if "\0" in text:
+        raise TimelineError([f"{path}: holds NUL bytes, not a CSV text file; save it as CSV"])
+    if not text.strip():
+        raise TimelineError([f"{path}: is empty; the first line is the header {','.join(columns)}"])
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle)
         header = [name.strip() for name in next(reader, [])]
         missing = [name for name in columns if name not in header]
@@ -489,7 +506,7 @@ def _count(row: dict[str, str], field: str) -> int | None:
     except ValueError:
         raise _RowError(field, f"{text!r} is not a whole number (leave blank if unknown)") from None
     if value < 0:
-        raise _RowError(field, f"negative count {value}")
+        raise _RowError(field, f"negative count {value}; counts are >= 0 (blank if unknown)")
     return value
 
 

@@ -208,6 +208,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
     ConfigError
         The first problem, with its key path.
     """
+    _check_keys(cfg)
     try:
         if OmegaConf.get_type(cfg) is not Config:  # e.g. a config.yaml read back from a folder
             cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
@@ -235,6 +236,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         path = Path(str(data["posterior"])).expanduser().resolve()
         posterior = load_posterior(path, scenario)
         data["posterior"] = str(path)  # the saved config names the file wherever it is rerun
+    _check_history(history)
     return Experiment(
         name=str(data["name"]),
         question=str(data.get("question") or ""),
@@ -248,6 +250,29 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         config=OmegaConf.create(data),
         overrides=tuple(str(o) for o in overrides),
     )
+
+
+_SECTIONS = {
+    "mc": MonteCarloConfig,
+    "executor": ExecutorConfig,
+    "output": OutputConfig,
+    "validation": ValidationConfig,
+    "history": HistoryConfig,
+}
+
+
+def _check_keys(cfg: DictConfig) -> None:
+    """Refuse keys the schema lacks: ``+planet=mars`` adds a key even to a typed config."""
+    for prefix, schema, node in [
+        ("", Config, cfg),
+        *((f"{name}.", schema, cfg.get(name)) for name, schema in _SECTIONS.items()),
+    ]:
+        if not isinstance(node, DictConfig):
+            continue
+        known = [f.name for f in dataclasses.fields(schema)]
+        for key in node:
+            if key not in known:
+                raise ConfigError(f"{prefix}{key}", f"unknown key; {did_you_mean(str(key), known)}")
 
 
 def _state_hint(cfg: DictConfig) -> str:
@@ -364,6 +389,27 @@ def _check_validation(validation: ValidationConfig, scenario: Scenario) -> None:
                 "validation.exact",
                 f"the scenario is not a constant-probability Markov chain: {exc}",
             ) from None
+
+
+def _check_history(history: HistoryConfig) -> None:
+    """Read and check the timeline now, so that a bad file fails before anything is written."""
+    if history.events is not None and not history.replay:
+        raise ConfigError(
+            "history.events",
+            "a timeline is read only to replay it: add history.replay=true (or drop "
+            "history.events)",
+        )
+    if not history.replay:
+        return
+    from sim.history.timeline import TimelineError, load_events
+
+    try:
+        load_events(history.events)
+    except TimelineError as exc:
+        more = len(exc.problems) - 1
+        raise ConfigError(
+            "history.events", exc.problems[0] + (f"; {more} more bad row(s)" if more else "")
+        ) from None
 
 
 # --- running --------------------------------------------------------------------------------

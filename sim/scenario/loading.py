@@ -254,8 +254,66 @@ def load_scenario(name: str | Path = "pak_afg_2026") -> Scenario:
     ['afghanistan', 'pakistan']
     """
     path = scenario_path(name)
+    return scenario_from_dict(read_yaml(path, "scenario") or {})
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (it would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # a merge (<<) may override keys: that is what it is for
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} on line {line} was already given on line {seen[key]}; "
+                    "keep one of them",
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: str | Path, key: str = "scenario") -> Any:
+    """Read a YAML file as plain data; any problem is one :class:`ConfigError` naming the file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    key : str
+        The key path reported with a problem (``scenario``).
+
+    Returns
+    -------
+    Any
+        The file's content (None for an empty file).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, a folder, unreadable, not UTF-8 text, not valid YAML, or gives a
+        key twice in one mapping (PyYAML would keep the last silently; Hydra refuses it).
+    """
+    path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(key, f"no file at {path}; give an existing YAML file") from None
+    except IsADirectoryError:
+        raise ConfigError(key, f"{path} is a folder; give a YAML file") from None
+    except PermissionError:
+        raise ConfigError(key, f"{path} cannot be read (permission denied)") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            key, f"{path} is not UTF-8 text (byte {exc.start}); save it as YAML in UTF-8"
+        ) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise ConfigError("scenario", f"{path} is not valid YAML: {exc}") from None
-    return scenario_from_dict(data or {})
+        problem = " ".join(str(exc).split())
+        raise ConfigError(key, f"{path} is not valid YAML: {problem}") from None

@@ -75,6 +75,12 @@ def atomic_write(path: str | os.PathLike, write_fn: Callable[[Path], object]) ->
             raise FileNotFoundError(f"write_fn did not create the temp file {tmp} for {path}")
         _fsync(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno is None or exc.filename not in (None, str(tmp), tmp):
+            raise
+        # Name the file being written (pyarrow's errors carry no name; the temp name is ours).
+        raise OSError(exc.errno, os.strerror(exc.errno), str(path)) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from sim.core.errors import ConfigError
+from sim.core.errors import ConfigError, EnvironmentFault
 from sim.runs.executors import parent_only_fd
 from sim.storage import store
 from sim.sweeps.design import Sweep
@@ -87,9 +87,9 @@ def _locked(folder: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise RuntimeError(
+        raise EnvironmentFault(
             f"sweep folder {folder} is in use by another process; wait for it "
-            "to finish, or give this run another folder"
+            "to finish, or give this run another folder (+sweep.folder=PATH)"
         ) from None
     # Forked workers close their copy of the lock's descriptor (and die with this process).
     fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)

@@ -279,7 +279,9 @@ def test_validation_writes_the_comparison_and_fails_beyond_the_tolerance(tmp_pat
     assert not table["agrees"].all()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"]
+)
 def test_a_run_killed_while_writing_leaves_no_partial_file(tmp_path, sig):
     # Outcomes stream to disk chunk by chunk, then are compacted: once the run has started
     # (manifest written), kill it the moment a temp file shows that a file is being written.
@@ -311,9 +313,11 @@ def test_a_run_killed_while_writing_leaves_no_partial_file(tmp_path, sig):
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
     assert mid_write, "the run ended before any file was seen being written"
-    assert proc.returncode == (143 if sig == signal.SIGTERM else -signal.SIGKILL), stderr
-    if sig == signal.SIGTERM:
-        assert stderr.strip() == "error: terminated; the results folder keeps only complete files"
+    codes = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGKILL: -signal.SIGKILL}
+    assert proc.returncode == codes[sig], stderr
+    if sig != signal.SIGKILL:
+        word = "interrupted" if sig == signal.SIGINT else "terminated"
+        assert stderr.strip() == f"error: {word}; the results folder keeps only complete files"
         assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
     no_partial_files(folder)
     outcomes = folder / "outcomes.parquet"
