@@ -3,6 +3,7 @@
 Results explore scenarios; they are not forecasts.
 """
 
+import sim._python_check  # noqa: F401  (first: a clear message on Python < 3.12)
 from sim.app.experiment import load_experiment, run_experiment
 from sim.app.multirun import gather_multirun
 from sim.core.errors import ConfigError, EnvironmentFault
