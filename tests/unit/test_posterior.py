@@ -142,3 +142,25 @@ def test_assignment_is_proportional_and_keyed_by_seed_and_index(seed_scenario):
     assert not np.array_equal(post.assign(seed=6, first=0, size=cells * CELL), draws)
     fine = post.assign(seed=5, first=0, size=1000, cell=1)
     assert len(set(fine[:10])) > 1
+
+
+def test_a_calibration_s_posterior_file_runs_as_written(seed_scenario, tmp_path):
+    """The two sides of the format meet: what the calibration writes, a run reads."""
+    from sim.calibration import CalibrationSettings, calibrate
+
+    paths = ("states.pakistan.retaliation.p_act", "ceasefire.intercept")
+    settings = CalibrationSettings(
+        parameters=paths, population_size=5, generations=1, max_simulations=40
+    )
+    calibrate(seed_scenario, tmp_path, settings, seed=3)
+    post = load_posterior(tmp_path / "posterior.parquet", seed_scenario)
+    assert post.paths == list(paths) and len(post) == 5
+    run = sim.simulate(
+        seed_scenario,
+        replications=300,
+        horizon=30,
+        seed=1,
+        posterior=tmp_path / "posterior.parquet",
+    )
+    assert set(run.outcomes["draw"]) <= set(range(5))
+    assert 0 <= run.predictive(4, 30).estimate <= 1
