@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,7 @@ __all__ = [
     "escalation_probability",
     "paired_difference",
     "paired_score_interval",
+    "pooled_summary",
     "summary_table",
     "survival",
 ]
@@ -230,6 +232,58 @@ def summary_table(
             rows.append(
                 (rung, RUNG_NAMES[rung], t, est.estimate, est.low, est.high, est.n, est.successes)
             )
+    return pd.DataFrame(rows, columns=list(_SUMMARY_COLUMNS))
+
+
+def pooled_summary(
+    parts: Iterable[pd.DataFrame],
+    horizons: tuple[float, ...] = (7, 30, 90, 365),
+    rungs: tuple[int, ...] = (1, 2, 3, 4, 5),
+    method: str = "wilson",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """:func:`summary_table` of all the rows of `parts`, holding one part in memory at a time.
+
+    Successes and replications are added over the parts, and each interval computed once from
+    the totals, so the table equals ``summary_table(pd.concat(parts))`` while memory is bounded
+    by the largest part (a run streamed to disk is read one chunk at a time).
+
+    Parameters
+    ----------
+    parts : iterable of pd.DataFrame
+        Outcome tables of disjoint sets of replications, at least one; each with the
+        ``day_rung_{k}`` columns and ``attrs["horizon"]`` as :func:`summary_table` reads them.
+    horizons, rungs, method, confidence
+        As in :func:`summary_table`.
+
+    Returns
+    -------
+    pd.DataFrame
+        As :func:`summary_table`.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"day_rung_3": [1.0, 5.0, float("nan"), 10.0]}, dtype=float)
+    >>> pooled = pooled_summary([table[:1], table[1:]], horizons=(5,), rungs=(3,))
+    >>> pooled.equals(summary_table(table, horizons=(5,), rungs=(3,)))
+    True
+    """
+    total: pd.DataFrame | None = None
+    for part in parts:
+        table = summary_table(part, horizons, rungs, method, confidence)
+        if total is None:
+            total = table
+        else:
+            total[["replications", "successes"]] += table[["replications", "successes"]]
+    if total is None:
+        raise ValueError("no outcomes: give at least one table")
+    rows = []
+    for row in total.itertuples(index=False):
+        est = binomial_interval(int(row.successes), int(row.replications), method, confidence)
+        rows.append(
+            (row.rung, row.rung_name, row.within_days, est.estimate, est.low, est.high, est.n,
+             est.successes)
+        )  # fmt: skip
     return pd.DataFrame(rows, columns=list(_SUMMARY_COLUMNS))
 
 

@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
+FIGURE_REPLICATIONS = 1_000_000
+"""Figures of a run with more replications are drawn from its first this many."""
+
 
 def load_experiment(name: str | None = None, overrides: Sequence[str] = ()) -> Experiment:
     """Compose a named experiment with Hydra's compose API and check it, as the CLI would.
@@ -151,8 +154,14 @@ def run_experiment(
     if experiment.output.figures:
         from sim.plots.figures import save_figures  # matplotlib only when figures are asked for
 
+        # Figures of a very large run are drawn from its first replications (an i.i.d. sample):
+        # their memory stays bounded; their titles give the replications drawn.
+        sample = result
+        if result.replications > FIGURE_REPLICATIONS:
+            sample = result.head(FIGURE_REPLICATIONS)
+            extra["figures_replications"] = FIGURE_REPLICATIONS
         try:
-            save_figures(result, results.path / store.FIGURES_DIR)
+            save_figures(sample, results.path / store.FIGURES_DIR)
         except Exception as exc:  # a failed figure must not cost the run its results
             extra["figures_error"] = f"{type(exc).__name__}: {exc}"
             _log.warning("figures not saved (%s); the results are complete", exc)

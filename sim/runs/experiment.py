@@ -23,12 +23,11 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.analysis import stats
 from sim.core.errors import ConfigError, did_you_mean
 from sim.core.ladder import MAX_RUNG
 from sim.engine.model import ENGINES
 from sim.rules import build_rule
-from sim.runs.montecarlo import SimulationResult, StoppingRule, simulate
+from sim.runs.montecarlo import MAX_CHUNK_SIZE, SimulationResult, StoppingRule, simulate
 from sim.runs.settings import (
     ALL_STATES,
     EXECUTORS,
@@ -323,6 +322,12 @@ def _check_mc(mc: MonteCarloConfig) -> None:
     for key in ("replications", "horizon", "chunk_size", "posterior_cell"):
         if getattr(mc, key) < 1:
             raise ConfigError(f"mc.{key}", f"must be >= 1, got {getattr(mc, key)}")
+    if mc.chunk_size > MAX_CHUNK_SIZE:
+        raise ConfigError(
+            "mc.chunk_size",
+            f"at most {MAX_CHUNK_SIZE:,} (a chunk takes about 1 kB per replication while it "
+            f"runs), got {mc.chunk_size:,}",
+        )
     if mc.seed < 0:
         raise ConfigError("mc.seed", f"must be >= 0, got {mc.seed}")
     if not mc.horizons or any(t < 1 for t in mc.horizons):
@@ -441,7 +446,7 @@ def compare_exact(
         are exactly equal, infinite when se is 0 and they differ).
     """
     exact = exact_escalation(result.scenario, result.horizon)
-    summary = stats.summary_table(result.outcomes, horizons=horizons, rungs=rungs)
+    summary = result.summary(horizons=horizons, rungs=rungs)
     rows = []
     for row in summary.itertuples(index=False):
         p = exact.escalation_probability(int(row.rung), int(row.within_days))

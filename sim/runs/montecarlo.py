@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import shutil
 import sys
 import time
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from sim.core.errors import EnvironmentFault
 from sim.engine.compiled import choose_engine
 from sim.runs.chunks import ChunkResult, ChunkTask, _concat, _run_task, chunk_bounds, run_chunk
 from sim.runs.executors import EXECUTORS, available_cores, open_executor
@@ -45,6 +48,7 @@ from sim.storage.store import ChunkWriter, write_parquet
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "MAX_CHUNK_SIZE",
     "RECORD_UP_TO",
     "ChunkResult",
     "ChunkTask",
@@ -58,6 +62,8 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 8192
+MAX_CHUNK_SIZE = 1_000_000
+"""The largest chunk: one takes about 1 kB per replication while it runs (measured), 1 GB here."""
 # Event logs and trajectories grow with R x days: record them only for small runs by default.
 RECORD_UP_TO = 100
 # Runs expected to take less than this show no progress bar (tqdm's `delay`).
@@ -86,6 +92,7 @@ class _Outcomes:
         if rows <= self.capacity:
             return
         if self.columns is not None:
+            _check_memory(rows, sum(c.dtype.itemsize for c in self.columns.values()))
             grown = {}
             for name, column in self.columns.items():
                 grown[name] = np.empty(rows, column.dtype)
@@ -95,6 +102,7 @@ class _Outcomes:
 
     def add(self, first: int, frame: pd.DataFrame) -> None:
         if self.columns is None:
+            _check_memory(self.capacity, sum(frame[c].dtype.itemsize for c in frame.columns))
             # np.empty pages are not touched, hence not resident, until rows land on them.
             self.columns = {c: np.empty(self.capacity, frame[c].dtype) for c in frame.columns}
             self.attrs = dict(frame.attrs)
@@ -109,6 +117,50 @@ class _Outcomes:
         frame = pd.DataFrame(columns, copy=False)
         frame.attrs.update(self.attrs)
         return frame
+
+
+def available_memory() -> int | None:
+    """Bytes of memory a new allocation can take without swapping, or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_memory(rows: int, row_bytes: int) -> None:
+    """Refuse, before allocating, an outcome table larger than the memory available."""
+    need, free = rows * row_bytes, available_memory()
+    if free is not None and need > free:
+        raise EnvironmentFault(
+            f"the outcomes of {rows:,} replications need {need / 1e9:,.1f} GB of memory and "
+            f"{free / 1e9:,.1f} GB are available; stream them to disk (simulate(out_dir=...); "
+            "python -m sim always does) or run fewer replications"
+        )
+
+
+def _check_disk(chunk_file: Path, chunks: int) -> None:
+    """Refuse a run whose outcomes would not fit on the disk, measured on its first chunk.
+
+    The chunk files and then their compacted copy are on disk together for a moment: twice
+    the chunks' size is needed.
+    """
+    total = chunk_file.stat().st_size * chunks
+    free = shutil.disk_usage(chunk_file.parent).free
+    if 2 * total > free:
+        folder = chunk_file.parent.parent
+        raise EnvironmentFault(
+            f"{folder}: the outcomes of {chunks:,} chunks would take about {total / 1e9:,.1f} GB "
+            f"(measured on the first), twice that while they are compacted, and "
+            f"{free / 1e9:,.1f} GB are free; free some space, write them elsewhere "
+            "(output.root), or run fewer replications"
+        )
 
 
 def _show_progress(progress: bool | None) -> bool:
@@ -231,7 +283,7 @@ def simulate(
         posterior,
         posterior_cell,
     )
-    ran, workers = _where_to_run(executor, workers, scheduler, len(plan.tasks))
+    ran, workers = _where_to_run(executor, workers, scheduler, plan.chunks)
     writer = _chunk_writer(out_dir)
     gathered = _Gathered(table=None if writer else _Outcomes(), writer=writer)
     with open_executor(ran, workers, scheduler) as pool:
@@ -291,14 +343,36 @@ def simulate(
 
 @dataclass(frozen=True)
 class _Plan:
-    """The chunks of a run, in rounds (one round without a stopping rule), and its engine."""
+    """The chunks of a run, in rounds (one round without a stopping rule), and its engine.
 
-    tasks: list[ChunkTask]
-    rounds: list[list[ChunkTask]]
+    Tasks are made one at a time as the executor asks for them (it keeps at most two per
+    worker in flight): 10^12 replications are 10^8 chunks, which must not be built up front.
+    """
+
+    first_task: ChunkTask
+    replications: int
+    chunk_size: int
     rule: StoppingRule | None
     engine: str
     note: str | None
     posterior: Posterior | None
+
+    @property
+    def chunks(self) -> int:
+        """How many chunks the run has at most."""
+        return math.ceil(self.replications / self.chunk_size)
+
+    def task(self, index: int) -> ChunkTask:
+        """The task of chunk `index`."""
+        first = index * self.chunk_size
+        size = min(self.chunk_size, self.replications - first)
+        return replace(self.first_task, index=index, first=first, size=size)
+
+    def rounds(self) -> Iterator[range]:
+        """The chunk indices of each round, in order."""
+        per_round = self.chunks if self.rule is None else self.rule.round_chunks
+        for start in range(0, self.chunks, per_round):
+            yield range(start, min(start + per_round, self.chunks))
 
 
 def _plan(
@@ -317,7 +391,13 @@ def _plan(
     posterior_cell: int,
 ) -> _Plan:
     """Check the arguments, choose the engine, cut the replications into chunks and rounds."""
-    bounds = chunk_bounds(replications, chunk_size)
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise ValueError(
+            f"chunk_size must be in 1..{MAX_CHUNK_SIZE:,} (a chunk takes about 1 kB per "
+            f"replication while it runs), got {chunk_size}"
+        )
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1 day, got {horizon}")
     if seed < 0:
@@ -340,26 +420,21 @@ def _plan(
     path, note = choose_engine(engine, scenario, work, record_events or record_trajectory)
     if note:
         _log.info(note)
-    tasks = [
-        ChunkTask(
-            scenario,
-            i,
-            first,
-            size,
-            horizon,
-            seed,
-            record_events,
-            record_trajectory,
-            start,
-            path,
-            posterior,
-            posterior_cell,
-        )
-        for i, (first, size) in enumerate(bounds)
-    ]
-    per_round = len(tasks) if rule is None else rule.round_chunks
-    rounds = [tasks[i : i + per_round] for i in range(0, len(tasks), per_round)]
-    return _Plan(tasks, rounds, rule, path, note, posterior)
+    first_task = ChunkTask(
+        scenario,
+        0,
+        0,
+        min(chunk_size, replications),
+        horizon,
+        seed,
+        record_events,
+        record_trajectory,
+        start,
+        path,
+        posterior,
+        posterior_cell,
+    )
+    return _Plan(first_task, replications, chunk_size, rule, path, note, posterior)
 
 
 def _where_to_run(
@@ -399,9 +474,17 @@ class _Gathered:
     done: int = 0
     verdict: dict[str, Any] | None = None
 
-    def add(self, chunk: ChunkResult, task: ChunkTask, rule: StoppingRule | None) -> None:
+    def add(
+        self, chunk: ChunkResult, task: ChunkTask, rule: StoppingRule | None, chunks: int
+    ) -> None:
         if self.writer is not None:
-            self.writer.write(chunk.index, chunk.outcomes)
+            written = self.writer.write(chunk.index, chunk.outcomes)
+            if self.done == 0 and rule is None:  # a stopping rule may end long before the cap
+                try:
+                    _check_disk(written, chunks)
+                except EnvironmentFault:
+                    shutil.rmtree(self.writer.directory)  # the space is the user's again
+                    raise
         else:
             self.table.add(task.first, chunk.outcomes)
         if chunk.events is not None:
@@ -428,7 +511,7 @@ def _run_rounds(
     """Run the rounds of chunks on `pool`, stopping after a round once the rule is met."""
     rule = plan.rule
     bar = tqdm(
-        total=len(plan.tasks),
+        total=plan.chunks,
         unit="chunk",
         desc=f"simulate ({pool.name})",
         file=sys.stderr,
@@ -437,20 +520,20 @@ def _run_rounds(
         delay=0 if progress else _PROGRESS_DELAY_S,
     )
     with bar:
-        for batch in plan.rounds:
+        for batch in plan.rounds():
             table = gathered.table
             if table is not None:
                 # Grow geometrically: a stopping rule may end the run long before the cap.
-                end = batch[-1].first + batch[-1].size
+                end = min(replications, batch.stop * plan.chunk_size)
                 table.reserve(min(replications, max(end, 2 * table.capacity)))
-            for chunk in pool.map_unordered(_run_task, batch):
-                gathered.add(chunk, plan.tasks[chunk.index], rule)
+            for chunk in pool.map_unordered(_run_task, map(plan.task, batch)):
+                gathered.add(chunk, plan.task(chunk.index), rule, plan.chunks)
                 bar.update()
             if rule is not None:
                 estimate = rule.estimate(sum(gathered.successes.values()), gathered.done)
                 bar.set_postfix_str(f"+-{estimate.half_width:.4f}")
                 reached = estimate.half_width <= rule.half_width
-                if reached or batch is plan.rounds[-1]:
+                if reached or batch.stop == plan.chunks:
                     gathered.verdict = {
                         **asdict(rule),
                         "reached": "target" if reached else "cap",

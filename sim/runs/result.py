@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,50 @@ class SimulationResult:
         if self.posterior is not None:
             table = self._columns(*columns, predictive.DRAW)
             return predictive.predictive_summary(table, horizons=horizons, rungs=rungs)
-        return stats.summary_table(self._columns(*columns), horizons=horizons, rungs=rungs)
+        if self._outcomes is None:
+            # One row group (one chunk) at a time: memory stays bounded at any R.
+            return stats.pooled_summary(self._batches(columns), horizons=horizons, rungs=rungs)
+        return stats.summary_table(self._outcomes, horizons=horizons, rungs=rungs)
+
+    def _batches(self, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """`columns` of the outcomes on disk, one row group (a chunk) at a time."""
+        with pq.ParquetFile(self.outcomes_path) as handle:
+            for group in range(handle.num_row_groups):
+                frame = handle.read_row_group(group, columns=columns).to_pandas()
+                frame.attrs.update(horizon=self.horizon, start_rung=int(self.scenario.start_rung))
+                yield frame
+
+    def head(self, replications: int) -> SimulationResult:
+        """The first `replications` replications (an i.i.d. sample of the run) as a result.
+
+        Read one row group at a time from disk when the outcomes are there, so a figure of a
+        very large run costs the memory of its sample only.
+        """
+        if self._outcomes is not None or self.replications <= replications:
+            outcomes = self.outcomes.iloc[:replications]
+        else:
+            parts, rows = [], 0
+            with pq.ParquetFile(self.outcomes_path) as handle:
+                for group in range(handle.num_row_groups):
+                    if rows >= replications:
+                        break
+                    part = handle.read_row_group(group).to_pandas()
+                    parts.append(part.iloc[: replications - rows])
+                    rows += len(parts[-1])
+            outcomes = pd.concat(parts, ignore_index=True)
+        outcomes.attrs.update(horizon=self.horizon, start_rung=int(self.scenario.start_rung))
+        return SimulationResult(
+            self.scenario,
+            len(outcomes),
+            self.horizon,
+            self.seed,
+            self.chunk_size,
+            outcomes=outcomes,
+            events=self.events,
+            trajectory=self.trajectory,
+            info=self.info,
+            posterior=self.posterior,
+        )
 
     def survival(self, rung: int) -> stats.SurvivalResult:
         """Kaplan-Meier curve of the time to reach `rung`, censored at the horizon."""

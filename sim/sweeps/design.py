@@ -19,10 +19,12 @@ import numpy as np
 from sim.core.errors import ConfigError, did_you_mean
 from sim.sweeps.parameters import Parameter, Point, _plain
 
-__all__ = ["DESIGNS", "Sweep"]
+__all__ = ["DESIGNS", "MAX_POINTS", "Sweep"]
 
 DESIGNS = ("grid", "lhs", "sobol", "saltelli", "morris")
 """Designs a sweep can expand into points."""
+MAX_POINTS = 100_000
+"""The most points a sweep may have (each runs a whole Monte Carlo; split a larger study)."""
 
 # Keys that do not change any point's numbers: left out of the config hash.
 _UNHASHED = ("name", "folder", "keep_outcomes", "analyze", "discover", "show")
@@ -143,6 +145,35 @@ class Sweep:
                 f"sensitivity analysis needs design saltelli (Sobol indices) or morris "
                 f"(screening), got {self.design}",
             )
+        count = self.size()
+        if count > MAX_POINTS:
+            raise ConfigError(
+                "sweep",
+                f"the {self.design} design has {count:,} points, more than the limit of "
+                f"{MAX_POINTS:,}; use fewer levels or samples, a sampled design (lhs, sobol) for "
+                "many parameters, or several sweeps",
+            )
+
+    def size(self) -> int:
+        """How many points the design has.
+
+        A grid's range of more than `MAX_POINTS` levels counts them all, without making them.
+        """
+        d = len(self.parameters)
+        if self.design == "grid":
+            return math.prod(
+                len(p.values) if p.categorical
+                else (p.num or 1) if (p.num or 1) > MAX_POINTS
+                else len(p.levels()) if p.num is not None
+                else 1
+                for p in self.parameters
+            )  # fmt: skip
+        samples = int(self.samples or 0)
+        if self.design == "saltelli":
+            return samples * (2 * d + 2 if self.second_order else d + 2)
+        if self.design == "morris":
+            return samples * (d + 1)
+        return samples
 
     @classmethod
     def from_config(cls, node: Any) -> Sweep:

@@ -183,12 +183,12 @@ class Parameter:
                 f"sweep.parameters.{self.name}",
                 "a grid needs 'num' levels for a range (or give 'values')",
             )
-        out = []
-        for x in np.linspace(self.low, self.high, self.num):
-            v = self._number(float(x))
-            if v not in out:
-                out.append(v)
-        return out
+        # Levels made equal by rounding count once (a dict keeps the first, in order).
+        return list(
+            dict.fromkeys(
+                self._number(float(x)) for x in np.linspace(self.low, self.high, self.num)
+            )
+        )
 
     def from_unit(self, u: float) -> float | int:
         """The level at `u` in [0, 1]: an index into `values`, or a value of the range."""
