@@ -343,6 +343,7 @@ def bank_sbc(
                     "truth": truth,
                     "rank": int((sample < truth).sum()),
                     "draws": accept,
+                    "kept": accept,
                     "in50": bool(q25 <= truth <= q75),
                     "in90": bool(q05 <= truth <= q95),
                     "simulations": len(bank) - 1,

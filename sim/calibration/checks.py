@@ -283,7 +283,8 @@ class SbcResult:
         the central 50 % / 90 % weighted posterior interval), ``simulations``.
     coverage : DataFrame
         Per level (0.5, 0.9) and parameter (and ``all``): ``covered``, ``n``, ``rate`` and the
-        central 95 % binomial range of the count at the nominal rate, ``low``, ``high``, and
+        central 95 % binomial range of the count at the ``expected`` rate
+        (:func:`coverage_table`), ``low``, ``high``, and
         ``within`` (the count inside it).
     folder : Path, optional
         The results folder (set by the command).
@@ -307,7 +308,7 @@ class SbcResult:
         for row in self.coverage.itertuples(index=False):
             lines.append(
                 f"  {row.level:.0%} {row.parameter}: {row.covered}/{row.n} = {row.rate:.2f} "
-                f"(95 % binomial range at nominal {row.low}-{row.high}: "
+                f"(expected {row.expected:.3f}; 95 % binomial range {row.low}-{row.high}: "
                 f"{'within' if row.within else 'OUTSIDE'})"
             )
         return "\n".join(lines)
@@ -316,20 +317,27 @@ class SbcResult:
 def coverage_table(ranks: pd.DataFrame) -> pd.DataFrame:
     """Coverage of the central 50 % and 90 % intervals, per parameter and pooled (``all``).
 
-    The range is the central 95 % of a binomial count at the nominal rate; for ``all`` it
-    treats the parameters of one replicate as independent, which they are not quite.
+    The expected rate is the nominal level, except for an interval read off ``kept`` equally
+    weighted draws by linearly interpolated quantiles (the reference table's): a truth
+    exchangeable with the draws falls between the interpolated quantiles at q_lo and q_hi with
+    probability (kept - 1)(q_hi - q_lo) / (kept + 1), e.g. 0.490 and 0.882 for 100 draws. The
+    range is the central 95 % of a binomial count at that rate; for ``all`` it treats the
+    parameters of one replicate as independent, which they are not quite.
     """
     from scipy import stats
 
+    kept = ranks["kept"].iloc[0] if "kept" in ranks and len(ranks) else np.nan
     coverage = []
     for level, column in ((0.5, "in50"), (0.9, "in90")):
+        expected = level if pd.isna(kept) else (kept - 1) * level / (kept + 1)
         groups = [("all", ranks), *ranks.groupby("parameter", sort=False)]
         for name, part in groups:
             n, covered = len(part), int(part[column].sum())
-            low, high = (int(v) for v in stats.binom(n, level).ppf([0.025, 0.975]))
+            low, high = (int(v) for v in stats.binom(n, expected).ppf([0.025, 0.975]))
             coverage.append(
                 {
                     "level": level,
+                    "expected": expected,
                     "parameter": name,
                     "covered": covered,
                     "n": n,
