@@ -19,10 +19,12 @@ from sim.scenario.schema import MediatorSpec, MilitantSpec, StateSpec
 
 
 class World(Protocol):
-    """What an agent reads of its model and reports to it (:class:`~.model.EscalationModel`).
+    """What an agent reads of its model (:class:`~.model.EscalationModel`).
 
     A protocol rather than the model's class, so the model imports its agents and never the
-    reverse. Arrays have shape (P, R) for the pairs of states, (R,) otherwise.
+    reverse. Arrays have shape (P, R) for the pairs of states, (R,) otherwise. Agents write
+    nothing of the model: what they did is returned to it (`State.inflict`,
+    `MilitantGroup.attack`), and the model feeds its recorder.
     """
 
     R: int
@@ -32,18 +34,6 @@ class World(Protocol):
     in_ceasefire: np.ndarray
     states: dict[str, Any]
     hosted_by: dict[str, list[str]]
-    clashes: np.ndarray
-    battle_deaths: np.ndarray
-
-    def record_action(
-        self, actor: str, target: str, where: np.ndarray, rung: np.ndarray, killed: np.ndarray
-    ) -> None:
-        """Log a state's actions of today in replications `where`."""
-
-    def record_attacks(
-        self, group: str, target: str, where: np.ndarray, count: np.ndarray, deaths: np.ndarray
-    ) -> None:
-        """Log a group's attacks of today in replications `where`."""
 
 
 # Uniforms a state draws per opponent per day: decide, comply, and deaths inflicted on soldiers,
@@ -187,11 +177,17 @@ class State(mesa.Agent):
             np.putmask(self.provocation[o], answered, 0)
             np.putmask(self.harm[o], answered, 0.0)
 
-    def inflict(self) -> None:
-        """Consequences of today's actions: deaths, provocation, militant degradation.
+    def inflict(self) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]]:
+        """Draw the deaths of today's actions, only where the state acts (usually few).
 
-        Work only on the replications where the state acts (usually few).
+        Returns
+        -------
+        list of tuple
+            Per opponent acted against: ``(opponent, where, rung, soldiers, civilians,
+            fighters)``, arrays over the replications `where`. The model applies each with
+            :meth:`consequences` and records it.
         """
+        out = []
         for j, o in enumerate(self.opponents):
             a_all = self.action[o]
             acting = np.flatnonzero(a_all)
@@ -200,7 +196,8 @@ class State(mesa.Agent):
             a = a_all[acting]
             u = self.draws[STATE_DRAWS * j + 2 : STATE_DRAWS * (j + 1), acting]
             soldiers, civilians, fighters = geometric(u, self._inflict[:, a])
-            self.consequences(o, acting, a, soldiers, civilians, fighters)
+            out.append((o, acting, a, soldiers, civilians, fighters))
+        return out
 
     def consequences(
         self,
@@ -214,7 +211,8 @@ class State(mesa.Agent):
         """Apply the deaths of actions at `rung` toward `o` in replications `where`.
 
         The opponent suffers and is provoked; strikes degrade the militants hosted there and
-        civilian deaths help them recruit. :mod:`sim.history` replays recorded events with it.
+        civilian deaths help them recruit. Drawn actions and recorded ones (a replayed history)
+        both come here, through the model.
         """
         model = self.model
         other = model.states[o]
@@ -223,11 +221,8 @@ class State(mesa.Agent):
             self.sid, where, rung, (soldiers + civilians).astype(float), (rung >= 2).astype(float)
         )
         self.strikes[where] += rung == 3
-        model.clashes[where] += rung >= 4
-        model.battle_deaths[where] += soldiers + fighters
         for group in model.hosted_by[o]:
             group.struck(self.sid, where, rung, fighters, civilians)
-        model.record_action(self.sid, o, where, rung, soldiers + civilians + fighters)
 
 
 class MilitantGroup(mesa.Agent):
@@ -272,13 +267,20 @@ class MilitantGroup(mesa.Agent):
         np.floor(x, out=x)
         return np.minimum(x, spec.max_deaths_per_attack, out=x)
 
-    def attack(self) -> None:
+    def attack(self) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
         """Today's attacks on each target: Poisson count (truncated), Lomax deaths, attribution.
 
         Work on full arrays only until the replications with at least one attack are known;
         the rest runs on that subset (few for a rare group).
+
+        Returns
+        -------
+        list of tuple
+            Per target: ``(target, where, count, deaths)``, the replications with an attack,
+            the attacks and their deaths there (for the model's recorder).
         """
         model = self.model
+        out = []
         spec = self.spec
         self.draws = self.stream.random(self._block * len(self.targets))
         for j, (target, rate) in enumerate(self.targets):
@@ -300,19 +302,62 @@ class MilitantGroup(mesa.Agent):
             hit = deaths > 0
             killed = deaths[hit].astype(np.int64)
             soldiers = np.floor(killed * spec.military_share + 0.5).astype(np.int64)
-            victim = model.states[target]
-            victim.suffer(active[hit], soldiers, killed - soldiers)
-            if target != spec.host:
-                blamed = u[1, active] < spec.attribution
-                major = deaths[blamed] >= spec.major_attack_deaths
-                victim.provoked(
-                    spec.host,
-                    active[blamed],
-                    np.where(major, spec.attack_rung, 0).astype(np.int8),
-                    deaths[blamed],
-                    count[blamed],
-                )
-            model.record_attacks(self.gid, target, active, count, deaths.astype(np.int64))
+            blamed = (
+                u[1, active] < spec.attribution
+                if target != spec.host
+                else np.zeros(active.size, bool)
+            )
+            self.land(
+                target,
+                active[hit],
+                soldiers,
+                killed - soldiers,
+                active[blamed],
+                deaths[blamed],
+                count[blamed],
+            )
+            out.append((target, active, count, deaths.astype(np.int64)))
+        return out
+
+    def land(
+        self,
+        target: str,
+        hit: Index,
+        soldiers: np.ndarray,
+        civilians: np.ndarray,
+        blamed: Index,
+        deaths: np.ndarray,
+        count: np.ndarray,
+    ) -> None:
+        """The attacks' effect on `target`: its dead, and provocation by the host where blamed.
+
+        Parameters
+        ----------
+        target : str
+            The state attacked.
+        hit : slice or ndarray
+            Replications where the attacks killed someone; `soldiers` and `civilians` there.
+        blamed : slice or ndarray
+            Replications where the target blames the host; `deaths` (all the attacks' dead) and
+            `count` (attacks) there. A major attack (``major_attack_deaths``) provokes at
+            ``attack_rung``. Nobody is blamed for attacks on the host itself.
+
+        Notes
+        -----
+        Drawn attacks and recorded ones (:mod:`sim.history`, everyone blamed) both land here.
+        """
+        spec = self.spec
+        victim = self.model.states[target]
+        victim.suffer(hit, soldiers, civilians)
+        if target != spec.host:
+            major = deaths >= spec.major_attack_deaths
+            victim.provoked(
+                spec.host,
+                blamed,
+                np.where(major, spec.attack_rung, 0).astype(np.int8),
+                deaths,
+                count,
+            )
 
     def struck(
         self,

@@ -18,22 +18,79 @@ No step loops over replications: every agent's state is an array of shape (R,).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from sim.core.ladder import MAX_RUNG
 from sim.core.streams import ReplicationStreams, stream
 from sim.engine.agents import Mediator, MilitantGroup, State
 from sim.engine.compiled import ENGINES
+from sim.engine.recorder import Recorder
 from sim.rules.inputs import CeasefireStatus
 from sim.scenario.schema import Scenario
 
 # Days of violation history kept per pair: enough for any forgiving window.
 _MIN_HISTORY = 1
-_ACTION_KINDS = ("", "protest", "show_of_force", "strike", "clash", "war")
+
+
+@dataclass(frozen=True)
+class GivenAttack:
+    """Attacks of a day by `group` on `target`, as recorded: their dead per replication.
+
+    Parameters
+    ----------
+    group, target : str
+        The militant group and the state it attacked.
+    soldiers, civilians : ndarray
+        Deaths per replication, shape (R,), integers.
+    count : int
+        Attacks that day.
+    """
+
+    group: str
+    target: str
+    soldiers: np.ndarray
+    civilians: np.ndarray
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class GivenAction:
+    """A state's action of a day toward one opponent, as recorded.
+
+    Parameters
+    ----------
+    rung : int
+        The action's rung, 1..5.
+    soldiers, civilians, fighters : ndarray
+        Deaths it caused per replication, shape (R,), integers.
+    """
+
+    rung: int
+    soldiers: np.ndarray
+    civilians: np.ndarray
+    fighters: np.ndarray
+
+
+@dataclass(frozen=True)
+class GivenDay:
+    """What a recorded day gives the model in place of its actors' draws (see `step`).
+
+    Parameters
+    ----------
+    attacks : tuple of GivenAttack
+        The day's militant attacks.
+    actions : dict
+        ``(state, opponent) -> GivenAction``; a pair absent does nothing that day.
+    ceasefires : frozenset of int
+        Indices (in ``scenario.pairs``) of the pairs that agreed a ceasefire that day.
+    """
+
+    attacks: tuple = ()
+    actions: dict = field(default_factory=dict)
+    ceasefires: frozenset = frozenset()
 
 
 class EscalationModel(mesa.Model):
@@ -139,27 +196,65 @@ class EscalationModel(mesa.Model):
 
         if start:
             self._apply_start(start)
-        self.max_rung = self.rung.max(axis=0)
-        self.day_rung = np.full((MAX_RUNG + 1, R), np.nan)
-        self.day_rung[: int(scenario.start_rung) + 1] = 0.0
-        self.clashes = np.zeros(R, np.int64)
-        self.battle_deaths = np.zeros(R, np.int64)
-        self.day_war = np.full(R, np.nan)
-        self.ceasefires_made = np.zeros(R, np.int64)
-        self.ceasefires_broken = np.zeros(R, np.int64)
-        self.ceasefire_days = np.zeros(R, np.int64)
+        self.recorder = Recorder(
+            self.pairs,
+            self.rung,
+            scenario.start_rung,
+            scenario.war_deaths,
+            first_replication,
+            events=record_events,
+            trajectory=record_trajectory,
+        )
         self._max_action = np.zeros((P, R), np.int8)
         self.record_events = record_events
         self.record_trajectory = record_trajectory
-        self._events: list[dict[str, Any]] = []
-        self._trajectory: list[dict[str, np.ndarray]] = []
-        if record_trajectory:
-            self._snapshot()
+        self.recorder.snapshot(self)
         self.engine = engine
         if engine == "compiled" and (record_events or record_trajectory):
             raise ValueError(
                 "engine='compiled' records no events or trajectories; use engine='numpy'"
             )
+
+    # The outcome counters are the recorder's (the compiled day fills the same arrays).
+    @property
+    def max_rung(self) -> np.ndarray:
+        """Highest rung reached per replication, shape (R,)."""
+        return self.recorder.max_rung
+
+    @property
+    def day_rung(self) -> np.ndarray:
+        """First day each rung was reached, shape (6, R), NaN if never."""
+        return self.recorder.day_rung
+
+    @property
+    def clashes(self) -> np.ndarray:
+        """Days of action at rung 4 or more, per replication."""
+        return self.recorder.clashes
+
+    @property
+    def battle_deaths(self) -> np.ndarray:
+        """Soldiers and fighters killed by states' actions, per replication."""
+        return self.recorder.battle_deaths
+
+    @property
+    def day_war(self) -> np.ndarray:
+        """Day battle deaths reached the scenario's ``war_deaths``, NaN if never."""
+        return self.recorder.day_war
+
+    @property
+    def ceasefires_made(self) -> np.ndarray:
+        """Ceasefires made, per replication."""
+        return self.recorder.ceasefires_made
+
+    @property
+    def ceasefires_broken(self) -> np.ndarray:
+        """Ceasefires broken, per replication."""
+        return self.recorder.ceasefires_broken
+
+    @property
+    def ceasefire_days(self) -> np.ndarray:
+        """Pair-days under a ceasefire, per replication."""
+        return self.recorder.ceasefire_days
 
     def _streams(self, kind: str, actor_id: str) -> ReplicationStreams:
         return ReplicationStreams(self.seed, kind, actor_id, self.first_replication, self.R)
@@ -191,33 +286,70 @@ class EscalationModel(mesa.Model):
 
     def step(self) -> None:
         """Advance every replication by one day, in the order given in the module docstring."""
+        self.advance()
+
+    def advance(self, given: GivenDay | None = None) -> None:
+        """Advance every replication by one day: drawn by the actors, or `given` as recorded.
+
+        Parameters
+        ----------
+        given : GivenDay, optional
+            The day's attacks, actions and ceasefires as recorded (a replayed history): they
+            take the place of the groups', states' and mediators' draws, and everything else
+            (decay and memory, answers, consequences, violations, the settling of scores, the
+            rung's rise and decay) runs as on any other day.
+        """
         self.day += 1
         for state in self.states.values():
             state.start_day()
         # 1-2. Militants attack; targets attribute, and their pressure and grievance grow.
-        for group in self.militants.values():
-            group.attack()
+        if given is None:
+            for group in self.militants.values():
+                for target, where, count, deaths in group.attack():
+                    self.recorder.attacks(self.day, group.gid, target, where, count, deaths)
+        else:
+            for attack in given.attacks:
+                self.militants[attack.group].land(
+                    attack.target,
+                    slice(None),
+                    attack.soldiers,
+                    attack.civilians,
+                    slice(None),
+                    (attack.soldiers + attack.civilians).astype(float),
+                    np.full(self.R, attack.count),
+                )
         # 3. States decide simultaneously (rules read yesterday's provocation and today's attacks).
-        for state in self.states.values():
-            state.decide()
+        if given is None:
+            for state in self.states.values():
+                state.decide()
+        else:
+            for sid, state in self.states.items():
+                for o in state.opponents:
+                    rung = given.actions.get((sid, o))
+                    state.action[o] = np.full(self.R, 0 if rung is None else rung.rung, np.int8)
         for state in self.states.values():
             state.answer()
         # 4. Consequences, and each pair's rung rises to the highest action.
         start = self.rung.copy()
         self._max_action[:] = 0
-        for state in self.states.values():
-            state.inflict()
+        if given is None:
+            for state in self.states.values():
+                for o, where, rung, soldiers, civilians, fighters in state.inflict():
+                    self._act(state.sid, o, where, rung, soldiers, civilians, fighters)
+        else:
+            for (sid, o), act in given.actions.items():
+                rung = np.full(self.R, act.rung, np.int8)
+                self._act(sid, o, slice(None), rung, act.soldiers, act.civilians, act.fighters)
         for p, (a, b) in enumerate(self.pairs):
             np.maximum(self.states[a].action[b], self.states[b].action[a], out=self._max_action[p])
         escalated = np.maximum(start, self._max_action)
         # 5. Ceasefires end or are made.
-        made = self._mediate(escalated)
+        made = self._mediate(escalated, None if given is None else given.ceasefires)
         # 6. Rung update and decay; outcomes.
         self._update_rungs(start, escalated, made)
         for group in self.militants.values():
             group.end_day()
-        if self.record_trajectory:
-            self._snapshot()
+        self.recorder.snapshot(self)
 
     def run(self, days: int) -> None:
         """Advance `days` days (with the compiled day when ``engine="compiled"``)."""
@@ -227,13 +359,28 @@ class EscalationModel(mesa.Model):
             CompiledDay(self).run(days)
             return
         for _ in range(days):
-            self.step()
+            self.advance()
+
+    def _act(
+        self,
+        sid: str,
+        o: str,
+        where: np.ndarray | slice,
+        rung: np.ndarray,
+        soldiers: np.ndarray,
+        civilians: np.ndarray,
+        fighters: np.ndarray,
+    ) -> None:
+        """Apply state `sid`'s actions toward `o` (its consequences) and record them."""
+        self.states[sid].consequences(o, where, rung, soldiers, civilians, fighters)
+        self.recorder.action(self.day, sid, o, where, rung, soldiers, civilians, fighters)
 
     def _ladder_draws(self) -> list[np.ndarray]:
         # Two uniforms per pair per day: decay, and the end of a ceasefire.
         return [rng.random(2) for rng in self.ladder_rng]
 
-    def _mediate(self, escalated: np.ndarray) -> np.ndarray:
+    def _mediate(self, escalated: np.ndarray, given: frozenset | None = None) -> np.ndarray:
+        """Ceasefires end (by the rule) or are made (by mediators, or as `given` pair indices)."""
         rule = self.spec.ceasefire
         cap = self.spec.ceasefire_cap
         self._ladder_u = self._ladder_draws()
@@ -245,21 +392,30 @@ class EscalationModel(mesa.Model):
             ) * in_cf
             history = self.violation_history[p]
             history[self.day % history.shape[0]] = violations
-            status = CeasefireStatus(
-                days_in=self.ceasefire_age[p], violations=violations, history=history, day=self.day
-            )
-            ends = in_cf & np.asarray(rule.ends(status, self._ladder_u[p][1]), bool)
-            self.in_ceasefire[p] &= ~ends
-            self.ceasefires_broken += ends
-            if self.record_events:
-                self._log(ends, "ceasefire_ended", f"{a}-{b}", "", escalated[p], 0)
-                self._log(
-                    violations > 0, "violation", f"{a}-{b}", "", self._max_action[p], 0, violations
+            if given is None:
+                status = CeasefireStatus(
+                    days_in=self.ceasefire_age[p],
+                    violations=violations,
+                    history=history,
+                    day=self.day,
                 )
+                ends = in_cf & np.asarray(rule.ends(status, self._ladder_u[p][1]), bool)
+            else:
+                ends = np.zeros(self.R, bool)  # a recorded ceasefire ends only when recorded
+            self.in_ceasefire[p] &= ~ends
+            self.recorder.ceasefire_check(
+                self.day, p, ends, violations, escalated[p], self._max_action[p]
+            )
         made = np.zeros_like(self.in_ceasefire)
-        for mediator in self.mediators.values():
-            p = mediator.pair
-            made[p] |= mediator.mediate(escalated[p], free[p])
+        if given is None:
+            for mediator in self.mediators.values():
+                p = mediator.pair
+                made[p] |= mediator.mediate(escalated[p], free[p])
+        else:
+            for p in given:
+                # A recorded agreement is made even under a ceasefire (it replaces that one, and
+                # its age restarts); mediators only try where there is none.
+                made[p] = True
         for p, (a, b) in enumerate(self.pairs):
             new = made[p]
             self.ceasefire_age[p] += self.in_ceasefire[p]
@@ -268,14 +424,11 @@ class EscalationModel(mesa.Model):
                 self.in_ceasefire[p, fresh] = True
                 self.ceasefire_age[p, fresh] = 0
                 self.violation_history[p][:, fresh] = 0
-                self.ceasefires_made[fresh] += 1
                 for x, y in ((a, b), (b, a)):
                     # A ceasefire settles the scores: earlier provocations are no longer "received".
                     self.states[x].provocation[y][fresh] = 0
                     self.states[x].harm[y][fresh] = 0.0
-            self.ceasefire_days += self.in_ceasefire[p]
-            if self.record_events:
-                self._log(new, "ceasefire_made", f"{a}-{b}", "", escalated[p], 0)
+            self.recorder.ceasefires(self.day, p, new, self.in_ceasefire[p], escalated[p])
         return made
 
     def _update_rungs(self, start: np.ndarray, escalated: np.ndarray, made: np.ndarray) -> None:
@@ -289,175 +442,18 @@ class EscalationModel(mesa.Model):
             self.rung[p] = np.where(
                 made[p], np.minimum(escalated[p], scenario.ceasefire_rung), escalated[p] - decays
             )
-        top = escalated.max(axis=0)
-        for k in range(int(scenario.start_rung) + 1, MAX_RUNG + 1):
-            first = (top >= k) & np.isnan(self.day_rung[k])
-            self.day_rung[k][first] = self.day
-        np.maximum(self.max_rung, top, out=self.max_rung)
-        crossed = (self.battle_deaths >= scenario.war_deaths) & np.isnan(self.day_war)
-        self.day_war[crossed] = self.day
+        self.recorder.rungs(self.day, escalated)
 
-    # -- records ------------------------------------------------------------------------------
-
-    def record_attacks(
-        self, group: str, target: str, where: np.ndarray, count: np.ndarray, deaths: np.ndarray
-    ) -> None:
-        """Log a group's attacks of today in replications `where` (called by the group)."""
-        if self.record_events:
-            full_count = np.zeros(self.R, np.int64)
-            full_deaths = np.zeros(self.R, np.int64)
-            full_count[where] = count
-            full_deaths[where] = deaths
-            self._log(
-                full_count > 0,
-                "attack",
-                group,
-                target,
-                np.zeros(self.R, np.int8),
-                full_deaths,
-                full_count,
-            )
-
-    def record_action(
-        self, actor: str, target: str, where: np.ndarray, rung: np.ndarray, killed: np.ndarray
-    ) -> None:
-        """Log a state's actions of today in replications `where` (called by the state)."""
-        if self.record_events:
-            full_rung = np.zeros(self.R, np.int8)
-            full_killed = np.zeros(self.R, np.int64)
-            full_rung[where] = rung
-            full_killed[where] = killed
-            for k in range(1, MAX_RUNG + 1):
-                self._log(full_rung == k, _ACTION_KINDS[k], actor, target, full_rung, full_killed)
-
-    def _log(
-        self,
-        mask: np.ndarray,
-        kind: str,
-        actor: str,
-        target: str,
-        rung: np.ndarray,
-        killed: np.ndarray | int,
-        count: np.ndarray | int = 1,
-    ) -> None:
-        idx = np.flatnonzero(mask)
-        if not idx.size:
-            return
-
-        def pick(x: np.ndarray | int) -> np.ndarray:
-            return np.broadcast_to(x, (self.R,))[idx]
-
-        self._events.append(
-            {
-                "replication": idx + self.first_replication,
-                "day": self.day,
-                "actor": actor,
-                "target": target,
-                "kind": kind,
-                "rung": pick(rung),
-                "killed": pick(killed),
-                "count": pick(count),
-            }
-        )
-
-    def _snapshot(self) -> None:
-        row = {"rung": self.rung.copy(), "ceasefire": self.in_ceasefire.copy()}
-        for sid, state in self.states.items():
-            row[f"pressure_{sid}"] = state.pressure.copy()
-            for o in state.opponents:
-                row[f"grievance_{sid}_{o}"] = state.grievance[o].copy()
-        for gid, group in self.militants.items():
-            row[f"strength_{gid}"] = group.strength.copy()
-        self._trajectory.append(row)
+    # -- tables -------------------------------------------------------------------------------
 
     def outcomes(self) -> pd.DataFrame:
         """One row per replication; columns are documented in ``docs/outcomes.md``."""
-        columns: dict[str, Any] = {
-            "replication": np.arange(self.R, dtype=np.int64) + self.first_replication,
-            "max_rung": self.max_rung.astype(np.int8),
-        }
-        for k in range(MAX_RUNG + 1):
-            columns[f"day_rung_{k}"] = self.day_rung[k].copy()
-        for sid, state in self.states.items():
-            columns[f"military_deaths_{sid}"] = state.military_deaths.copy()
-            columns[f"civilian_deaths_{sid}"] = state.civilian_deaths.copy()
-        for gid, group in self.militants.items():
-            columns[f"militant_deaths_{gid}"] = group.fighters_killed.copy()
-            columns[f"attacks_{gid}"] = group.attacks.copy()
-        for sid, state in self.states.items():
-            columns[f"strikes_{sid}"] = state.strikes.copy()
-        columns.update(
-            clashes=self.clashes.copy(),
-            ceasefires_made=self.ceasefires_made.copy(),
-            ceasefires_broken=self.ceasefires_broken.copy(),
-            ceasefire_days=self.ceasefire_days.copy(),
-            battle_deaths=self.battle_deaths.copy(),
-            war=self.battle_deaths >= self.spec.war_deaths,
-            day_war=self.day_war.copy(),
-        )
-        frame = pd.DataFrame(columns)
-        frame.attrs.update(horizon=self.day, start_rung=int(self.spec.start_rung))
-        return frame
+        return self.recorder.outcomes(self)
 
     def events(self) -> pd.DataFrame:
-        """The event log: one row per (replication, day, actor, target, kind).
-
-        Columns: ``replication``, ``day``, ``actor``, ``target`` (a state, or empty for a pair's
-        ceasefire events), ``kind`` (attack, protest, show_of_force, strike, clash, war,
-        violation, ceasefire_made, ceasefire_ended), ``rung`` (of the action, or of the pair),
-        ``killed`` (deaths caused), ``count`` (attacks that day, or violations).
-        """
-        if not self.record_events:
-            raise RuntimeError("events were not recorded: create the model with record_events=True")
-        names = ["replication", "day", "actor", "target", "kind", "rung", "killed", "count"]
-        if not self._events:
-            return pd.DataFrame(
-                {
-                    n: pd.Series(
-                        dtype="int64" if n not in ("actor", "target", "kind") else "object"
-                    )
-                    for n in names
-                }
-            )
-        frame = pd.DataFrame(
-            {
-                n: np.concatenate(
-                    [np.broadcast_to(e[n], e["replication"].shape) for e in self._events]
-                )
-                for n in names
-            }
-        )
-        frame = frame.astype(
-            {
-                "replication": "int64",
-                "day": "int64",
-                "rung": "int8",
-                "killed": "int64",
-                "count": "int64",
-            }
-        )
-        return frame.sort_values(["replication", "day"], kind="stable").reset_index(drop=True)
+        """The event log (:meth:`Recorder.events <sim.engine.recorder.Recorder.events>`)."""
+        return self.recorder.events()
 
     def trajectory(self) -> pd.DataFrame:
-        """Per-day state: one row per (replication, day, pair) from day 0 to today.
-
-        Columns: ``replication``, ``day``, ``pair`` ("a-b"), ``rung``, ``ceasefire`` and, per
-        actor, ``pressure_<state>``, ``grievance_<state>_<opponent>``, ``strength_<group>``.
-        """
-        if not self.record_trajectory:
-            raise RuntimeError(
-                "the trajectory was not recorded: create the model with record_trajectory=True"
-            )
-        days = len(self._trajectory)
-        P, R = len(self.pairs), self.R
-        data: dict[str, Any] = {
-            "replication": np.tile(np.repeat(np.arange(R) + self.first_replication, 1), days * P),
-            "day": np.repeat(np.arange(days), P * R),
-            "pair": np.tile(np.repeat([f"{a}-{b}" for a, b in self.pairs], R), days),
-        }
-        data["rung"] = np.concatenate([row["rung"].ravel() for row in self._trajectory])
-        data["ceasefire"] = np.concatenate([row["ceasefire"].ravel() for row in self._trajectory])
-        for key in self._trajectory[0]:
-            if key not in ("rung", "ceasefire"):
-                data[key] = np.concatenate([np.tile(row[key], P) for row in self._trajectory])
-        return pd.DataFrame(data)
+        """Per-day state (:meth:`Recorder.trajectory <sim.engine.recorder.Recorder.trajectory>`)."""
+        return self.recorder.trajectory()

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.streams import stream
-from sim.engine.model import EscalationModel
+from sim.engine.model import EscalationModel, GivenAction, GivenAttack, GivenDay
 from sim.history.timeline import AS_OF, load_events
 from sim.scenario.loading import scenario_path
 from sim.scenario.schema import Scenario
@@ -64,7 +64,6 @@ BASIS = "replayed from seeds/pak_afg_events.csv by sim.history (docs/history.md)
 _START_FIELDS = ("pressure", "weariness", "grievance", "provocation", "harm", "strength")
 _QUANTILES = (0.05, 0.5, 0.95)
 _SOLDIERS, _CIVILIANS, _FIGHTERS = range(3)
-_ALL = slice(None)  # every draw: the agents' `where` argument
 _KILLED_ROW = {"military": _SOLDIERS, "civilian": _CIVILIANS, "militant": _FIGHTERS}
 
 
@@ -250,7 +249,7 @@ def replay(
     applied = _applied(events, effects)
     if not items:
         raise ValueError(f"no event of the timeline up to {as_of} involves the scenario's actors")
-    walker = _Walker(scenario, draws)
+    walker = _Walker(scenario, draws, seed)
     day = min(items)
     while day <= as_of:
         walker.day(items.get(day, []))
@@ -392,9 +391,15 @@ def _applied(events: pd.DataFrame, effects: list[_Effect]) -> pd.DataFrame:
 
 
 class _Walker:
-    """The agents of one EscalationModel, moved by timeline events instead of by their rules."""
+    """An EscalationModel whose days are given by the timeline (``EscalationModel.advance(given)``).
 
-    def __init__(self, scenario: Scenario, draws: int) -> None:
+    Every update is the engine's own: decay and memory, attribution, answers, consequences,
+    violations, the settling of scores by a ceasefire, the rung's rise and its random decay on
+    the model's ladder streams. Only the choices are the timeline's: who attacked, who acted at
+    which rung with how many dead, and which ceasefires were agreed.
+    """
+
+    def __init__(self, scenario: Scenario, draws: int, seed: int) -> None:
         zero = np.zeros(draws)
         baseline: dict[str, np.ndarray] = {}
         for sid in scenario.states:
@@ -405,100 +410,62 @@ class _Walker:
                     baseline[f"provocation.{sid}.{o}"] = zero.astype(np.int8)
         for gid in scenario.militants:
             baseline[f"strength.{gid}"] = np.ones(draws)
-        self.model = EscalationModel(scenario, replications=draws, start=baseline)
+        calm = scenario.replace(start_rung=0, in_ceasefire=False, ceasefire_days=0)
+        self.model = EscalationModel(calm, replications=draws, seed=seed, start=baseline)
         self.scenario = scenario
         self.draws = draws
-        pairs = scenario.pairs
-        self.rung = np.zeros(len(pairs))
-        self.in_ceasefire = np.zeros(len(pairs), bool)
-        self.ceasefire_age = np.zeros(len(pairs), np.int64)
-        self.violations = np.zeros(len(pairs), np.int64)
         self.rows: list[dict[str, Any]] = []
         self.spread: list[tuple[np.ndarray, np.ndarray]] = []
         self.columns: list[str] = []
 
     def day(self, today: list[tuple[_Effect, np.ndarray]]) -> None:
-        """One model day driven by today's events (see `replay`, Notes)."""
-        model, spec = self.model, self.scenario
-        for state in model.states.values():
-            state.start_day()
-        self._attacks([(e, d) for e, d in today if e.role == "attack"])
-        action = self._actions([(e, d) for e, d in today if e.role == "action"])
-        made = np.zeros(len(spec.pairs), bool)
-        for p, (a, b) in enumerate(spec.pairs):
-            acted = max(action.get((a, b), 0), action.get((b, a), 0))
-            if self.in_ceasefire[p]:
-                self.violations[p] += sum(
-                    action.get(k, 0) > spec.ceasefire_cap for k in ((a, b), (b, a))
-                )
-            for effect, _ in today:
-                # Only a ceasefire makes one. An agreement (a crossing reopened after talks, a
-                # flag meeting, a recommitment) confirms what is in force and makes nothing: a
-                # reopening taken as a ceasefire would stay in force for years (docs/history.md).
-                if {effect.actor, effect.opponent} == {a, b} and effect.role == "ceasefire":
-                    made[p] = True
-            escalated = max(self.rung[p], acted)
-            if made[p]:
-                self._make_ceasefire(p, a, b)
-                self.rung[p] = min(escalated, spec.ceasefire_rung)
-            elif acted < self.rung[p]:
-                # The model drops one rung with probability `decay`: its expected value.
-                self.rung[p] = max(self.rung[p] - spec.decay, acted)
-            else:
-                self.rung[p] = escalated
-            if self.in_ceasefire[p] and not made[p]:
-                self.ceasefire_age[p] += 1
-        for group in model.militants.values():
-            group.end_day()
+        """One model day with today's events as its choices (see `replay`, Notes)."""
+        pairs = self.scenario.pairs
+        # Only a ceasefire makes one. An agreement (a crossing reopened after talks, a flag
+        # meeting, a recommitment) confirms what is in force and makes nothing: a reopening
+        # taken as a ceasefire would stay in force for years (docs/history.md).
+        ceasefires = frozenset(
+            p
+            for effect, _ in today
+            if effect.role == "ceasefire"
+            for p, pair in enumerate(pairs)
+            if {effect.actor, effect.opponent} == set(pair)
+        )
+        self.model.advance(
+            GivenDay(
+                attacks=self._attacks([(e, d) for e, d in today if e.role == "attack"]),
+                actions=self._actions([(e, d) for e, d in today if e.role == "action"]),
+                ceasefires=ceasefires,
+            )
+        )
 
-    def _attacks(self, attacks: list[tuple[_Effect, np.ndarray]]) -> None:
+    @staticmethod
+    def _attacks(attacks: list[tuple[_Effect, np.ndarray]]) -> tuple[GivenAttack, ...]:
         """Militant attacks of the day, summed per (group, target) as MilitantGroup.attack does."""
-        model = self.model
+        out = []
         for gid, target in dict.fromkeys((e.actor, e.opponent) for e, _ in attacks):
             mine = [d for e, d in attacks if (e.actor, e.opponent) == (gid, target)]
-            soldiers = sum(d[_SOLDIERS] for d in mine)
-            civilians = sum(d[_CIVILIANS] for d in mine)
-            victim = model.states[target]
-            victim.suffer(_ALL, soldiers, civilians)
-            spec = self.scenario.militants[gid]
-            if spec.host != target:
-                # Attribution as recorded: the target blames the host (docs/history.md).
-                deaths = soldiers + civilians
-                rung = np.where(deaths >= spec.major_attack_deaths, spec.attack_rung, 0)
-                victim.provoked(
-                    spec.host,
-                    _ALL,
-                    rung.astype(np.int8),
-                    deaths.astype(float),
-                    np.full(self.draws, len(mine)),
+            out.append(
+                GivenAttack(
+                    gid,
+                    target,
+                    sum(d[_SOLDIERS] for d in mine),
+                    sum(d[_CIVILIANS] for d in mine),
+                    len(mine),
                 )
+            )
+        return tuple(out)
 
-    def _actions(self, actions: list[tuple[_Effect, np.ndarray]]) -> dict[tuple[str, str], int]:
-        """States' actions of the day: answer, then consequences as in State.inflict."""
-        model = self.model
+    @staticmethod
+    def _actions(actions: list[tuple[_Effect, np.ndarray]]) -> dict[tuple[str, str], GivenAction]:
+        """States' actions of the day: the highest rung per (state, opponent), deaths summed."""
         rung: dict[tuple[str, str], int] = {}
         deaths: dict[tuple[str, str], np.ndarray] = {}
         for effect, parts in actions:
             key = (effect.actor, effect.opponent)
             rung[key] = max(rung.get(key, 0), effect.rung)
             deaths[key] = deaths.get(key, 0) + parts
-        for sid, state in model.states.items():
-            for o in state.opponents:
-                state.action[o] = np.full(self.draws, rung.get((sid, o), 0), np.int8)
-            state.answer()
-        for (sid, o), a in rung.items():
-            soldiers, civilians, fighters = deaths[sid, o]
-            level = np.full(self.draws, a, np.int8)
-            model.states[sid].consequences(o, _ALL, level, soldiers, civilians, fighters)
-        return rung
-
-    def _make_ceasefire(self, p: int, a: str, b: str) -> None:
-        """As EscalationModel._mediate: in force from today, scores settled both ways."""
-        self.in_ceasefire[p] = True
-        self.ceasefire_age[p] = 0
-        for x, y in ((a, b), (b, a)):
-            self.model.states[x].provocation[y][:] = 0
-            self.model.states[x].harm[y][:] = 0.0
+        return {key: GivenAction(rung[key], *deaths[key]) for key in rung}
 
     def _state(self) -> dict[str, np.ndarray]:
         model = self.model
@@ -531,9 +498,11 @@ class _Walker:
             "date": pd.Timestamp(day),
             **dict(zip(self.columns, mid, strict=True)),
         }
+        model = self.model
         for p, (a, b) in enumerate(self.scenario.pairs):
-            row[f"rung_{a}_{b}"] = self.rung[p]
-            row[f"ceasefire_{a}_{b}"] = bool(self.in_ceasefire[p])
+            # The mean over the draws: each draw's rung decays at random, as in the model.
+            row[f"rung_{a}_{b}"] = float(model.rung[p].mean())
+            row[f"ceasefire_{a}_{b}"] = bool(model.in_ceasefire[p].all())
         self.rows.append(row)
 
     def result(
@@ -555,19 +524,25 @@ class _Walker:
                 for i in (0, 1)
             )
         names = [f"{a}-{b}" for a, b in self.scenario.pairs]
+        model = self.model
+        # Recorded ceasefires, actions and hence violations are the same in every draw; the
+        # rung is each draw's own (its decay is random): its median is the replayed rung.
+        rung = [int(np.floor(np.median(r) + 0.5)) for r in model.rung]
+        in_ceasefire = [bool(c.all()) for c in model.in_ceasefire]
+        age = [int(np.median(a)) for a in model.ceasefire_age]
+        violations = [int(np.median(v)) for v in model.recorder.violations]
         return ReplayResult(
             paths=paths,
             low=low,
             high=high,
             start=self._state(),
             applied=applied,
-            rung={n: int(np.floor(r + 0.5)) for n, r in zip(names, self.rung, strict=True)},
-            ceasefire={n: bool(c) for n, c in zip(names, self.in_ceasefire, strict=True)},
+            rung=dict(zip(names, rung, strict=True)),
+            ceasefire=dict(zip(names, in_ceasefire, strict=True)),
             ceasefire_days={
-                n: int(d) if c else 0
-                for n, d, c in zip(names, self.ceasefire_age, self.in_ceasefire, strict=True)
+                n: d if c else 0 for n, d, c in zip(names, age, in_ceasefire, strict=True)
             },
-            violations={n: int(v) for n, v in zip(names, self.violations, strict=True)},
+            violations=dict(zip(names, violations, strict=True)),
             as_of=as_of,
             draws=draws,
             uncertainty=uncertainty,
