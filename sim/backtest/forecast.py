@@ -76,8 +76,8 @@ class EpisodeForecast:
     ceasefire_30d : float
         Probability of a ceasefire made between the two states within 30 days.
     current_rung : int
-        The pair's rung on the day before the trigger (the replay's expected rung, rounded): the
-        persistence baseline.
+        The pair's rung on the day before the trigger (the replay's mean rung over its draws,
+        rounded): the persistence baseline.
     in_ceasefire : bool
         Whether the replay had the pair under a ceasefire on the trigger day.
     replications : int
@@ -195,6 +195,11 @@ def trigger_rows(
     return swapped, f"{striking}: {kind} (the other account's row, sides swapped, no deaths)"
 
 
+LADDER_DRAWS = 1001
+"""Draws of the replay before each episode: its rung decays at random, as in the model, so the
+ladder an episode starts from is the median over many draws (odd: no ties), not one draw's."""
+
+
 def episode_start(
     events: pd.DataFrame, scenario: Scenario, date: datetime.date, striking: str, scored: str
 ) -> tuple[Scenario, dict[str, np.ndarray], dict[str, Any]]:
@@ -214,7 +219,9 @@ def episode_start(
     """
     rows, described = trigger_rows(events, scenario, date, striking, scored)
     before = events[events["date"].dt.date < date]
-    history = replay(pd.concat([before, rows], ignore_index=True), scenario, as_of=date)
+    history = replay(
+        pd.concat([before, rows], ignore_index=True), scenario, as_of=date, draws=LADDER_DRAWS
+    )
     pair = next(p for p in scenario.pairs if set(p) == {striking, scored})
     column = f"rung_{pair[0]}_{pair[1]}"
     yesterday = history.paths[history.paths["date"].dt.date < date]
