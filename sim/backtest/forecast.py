@@ -233,7 +233,9 @@ def episode_start(
         "trigger": described,
         "trigger_rung": int(max(ACTION_RUNGS.get(k, 0) for k in rows["kind"])),
     }
-    return scenario.replace(**ladder), history.start, facts
+    # The draws differ only in the rung's decay: every starting value is the same in each.
+    start = {key: values[:1] for key, values in history.start.items()}
+    return scenario.replace(**ladder), start, facts
 
 
 def forecast_episode(
