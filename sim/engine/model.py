@@ -24,6 +24,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim.core.errors import ConfigError
+from sim.core.keypath import get_path
 from sim.core.streams import ReplicationStreams, stream
 from sim.engine.agents import Mediator, MilitantGroup, State
 from sim.engine.compiled import ENGINES
@@ -33,6 +35,32 @@ from sim.scenario.schema import Scenario
 
 # Days of violation history kept per pair: enough for any forgiving window.
 _MIN_HISTORY = 1
+# Where each kind of starting value lives, in the model and in a scenario: (owner, ids).
+_START_KINDS = {
+    "pressure": ("states", 1),
+    "weariness": ("states", 1),
+    "grievance": ("states", 2),
+    "provocation": ("states", 2),
+    "harm": ("states", 2),
+    "strength": ("militants", 1),
+}
+
+
+def start_path(key: str) -> str:
+    """The key path of a starting value, the same in the model and in a scenario.
+
+    Examples
+    --------
+    >>> start_path("grievance.pakistan.afghanistan")
+    'states.pakistan.grievance.afghanistan'
+    >>> start_path("strength.ttp")
+    'militants.ttp.strength'
+    """
+    kind, *ids = key.split(".")
+    owner, n = _START_KINDS.get(kind, ("", -1))
+    if len(ids) != n:
+        raise KeyError(key)
+    return ".".join([owner, ids[0], kind, *ids[1:]])
 
 
 @dataclass(frozen=True)
@@ -262,19 +290,11 @@ class EscalationModel(mesa.Model):
     def _apply_start(self, start: dict[str, np.ndarray]) -> None:
         rows = np.arange(self.first_replication, self.first_replication + self.R)
         for key, values in start.items():
-            kind, *ids = key.split(".")
             values = np.asarray(values)
             picked = values[rows % len(values)]
             try:
-                if kind in ("pressure", "weariness") and len(ids) == 1:
-                    target = getattr(self.states[ids[0]], kind)
-                elif kind in ("grievance", "provocation", "harm") and len(ids) == 2:
-                    target = getattr(self.states[ids[0]], kind)[ids[1]]
-                elif kind == "strength" and len(ids) == 1:
-                    target = self.militants[ids[0]].strength
-                else:
-                    raise KeyError(key)
-            except KeyError:
+                target = get_path(self, start_path(key), root="start")
+            except (KeyError, ConfigError):
                 raise ValueError(
                     f"start: unknown key '{key}'; use pressure.<state>, "
                     "weariness.<state>, grievance.<state>.<opponent>, "

@@ -1,11 +1,11 @@
 """Replaying the seed timeline through the model's own update rules to get the starting state.
 
-:func:`replay` walks day by day from the first event that touches the scenario's actors to the
-as-of date and applies each day's events with the agents' own methods (`State.start_day`,
-`State.suffer`, `State.provoked`, `MilitantGroup.struck`, `MilitantGroup.end_day`), in the order
-of a model day. What it ends with is the state on the as-of date: :attr:`ReplayResult.start` feeds
-:class:`~sim.engine.model.EscalationModel` and :func:`~sim.runs.montecarlo.simulate`
-(``start=``), and
+:func:`replay` advances an :class:`~sim.engine.model.EscalationModel` day by day from the first
+event that touches the scenario's actors to the as-of date, each day the model's own
+(``EscalationModel.advance``) with the day's events in place of its actors' draws
+(:mod:`sim.history.effects` maps each row to what it does). What it ends with is the state on the
+as-of date: :attr:`ReplayResult.start` feeds :class:`~sim.engine.model.EscalationModel` and
+:func:`~sim.runs.montecarlo.simulate` (``start=``), and
 :meth:`ReplayResult.to_scenario_values` gives the numbers written into the seed scenario.
 :func:`project` runs the scenario forward from there. ``docs/history.md`` states every mapping
 from the timeline's rows to the model's updates.
@@ -17,25 +17,36 @@ projection table, and save ``docs/figures/history_replay.png``.
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.core.keypath import set_path
 from sim.core.streams import stream
-from sim.engine.model import EscalationModel, GivenAction, GivenAttack, GivenDay
+from sim.engine.model import EscalationModel, GivenAction, GivenAttack, GivenDay, start_path
+from sim.history.effects import (
+    _CIVILIANS,
+    _SOLDIERS,
+    ACTION_RUNGS,
+    GROUP_ALIASES,
+    ISOLATED_CLASH_DEATHS,
+    _applied,
+    _deaths,
+    _Effect,
+    _effect,
+    _split,
+    _spread,
+)
+from sim.history.scenario_file import BASIS, write_start_values
 from sim.history.timeline import AS_OF, load_events
-from sim.scenario.loading import scenario_path
 from sim.scenario.schema import Scenario
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "ACTION_RUNGS",
+    "BASIS",
     "GROUP_ALIASES",
     "ISOLATED_CLASH_DEATHS",
     "ReplayResult",
@@ -44,38 +55,8 @@ __all__ = [
     "write_start_values",
 ]
 
-ACTION_RUNGS = {"closure": 1, "statement": 1, "strike": 3, "clash": 4}
-"""Rung of a state's action by event kind, on the ladder of docs/history.md: closures and
-statements (accusations, threats) are a diplomatic crisis, strikes are limited strikes, and fire
-between two states' forces is an interstate clash unless isolated (`ISOLATED_CLASH_DEATHS`)."""
 
-ISOLATED_CLASH_DEATHS = 10
-"""A one-day clash between states with fewer deaths (best figure) is isolated: rung 3, not 4.
-Basis: the ladder puts "isolated clashes" at rung 3 and "multi-day border battles" at 4; of the
-timeline's clashes only the October 2025 fighting (dozens killed; sources in seeds/README.md) was
-multi-day."""
-
-GROUP_ALIASES = {"jua": "ttp"}
-"""Timeline ids counted as a scenario group (seeds/README.md: Jamaat-ul-Ahrar is a TTP faction)."""
-
-BASIS = "replayed from seeds/pak_afg_events.csv by sim.history (docs/history.md)"
-"""The basis comment written beside the replayed starting values in a scenario YAML."""
-
-_START_FIELDS = ("pressure", "weariness", "grievance", "provocation", "harm", "strength")
 _QUANTILES = (0.05, 0.5, 0.95)
-_SOLDIERS, _CIVILIANS, _FIGHTERS = range(3)
-_KILLED_ROW = {"military": _SOLDIERS, "civilian": _CIVILIANS, "militant": _FIGHTERS}
-
-
-@dataclass(frozen=True)
-class _Effect:
-    """What one timeline row does in the model, before its deaths are known."""
-
-    role: str  # attack, action, ceasefire, agreement, none
-    actor: str = ""  # a group id (attack) or a state id
-    opponent: str = ""  # the state acted against (attack, action) or the other party
-    rung: int = 0
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,18 +142,11 @@ class ReplayResult:
         """
         values: dict[str, dict[str, dict[str, Any]]] = {"states": {}, "militants": {}}
         for key, array in self.start.items():
-            kind, *ids = key.split(".")
             median = float(np.median(array))
-            if kind == "strength":
-                values["militants"].setdefault(ids[0], {})[kind] = round(median, decimals)
-                continue
-            state = values["states"].setdefault(ids[0], {})
-            if kind == "provocation":
-                state.setdefault(kind, {})[ids[1]] = int(round(median))
-            elif kind in ("grievance", "harm"):
-                state.setdefault(kind, {})[ids[1]] = round(median, decimals)
-            else:
-                state[kind] = round(median, decimals)
+            value = (
+                int(round(median)) if key.startswith("provocation.") else round(median, decimals)
+            )
+            set_path(values, start_path(key), value, create=True)
         return values
 
 
@@ -256,138 +230,6 @@ def replay(
         walker.record(day)
         day += datetime.timedelta(1)
     return walker.result(applied, as_of, draws, uncertainty, seed)
-
-
-def _effect(row: Any, scenario: Scenario) -> _Effect:
-    """How a timeline row maps to the model (docs/history.md, "Replay rules")."""
-    states, groups = scenario.states, scenario.militants
-    actor, target, kind = row.actor, row.target, row.kind
-    if actor in states and target in states:
-        if kind in ACTION_RUNGS:
-            return _Effect("action", actor, target, _action_rung(row))
-        if kind in ("ceasefire", "agreement"):
-            return _Effect(kind, actor, target)
-        return _Effect("none", note=f"{kind}: no counterpart in the model")
-    group = _group(actor, target, scenario)
-    if group is not None and target in states and kind in ("attack", "clash", "strike"):
-        host = groups[group].host
-        note = f"as {group}" if group != actor else ""
-        spec = groups[group]
-        major = not pd.isna(row.killed_best) and row.killed_best >= spec.major_attack_deaths
-        # `rung` here only describes the best-figure case; the walk applies the rule per draw.
-        return _Effect(
-            "attack", group, target, spec.attack_rung if major and host != target else 0, note
-        )
-    if actor in states and (group := _group(target, actor, scenario)) is not None:
-        host = groups[group].host
-        if kind == "clash":
-            return _Effect(
-                "none",
-                note=f"clash with {group} on {actor}'s own soil: the model has no such action",
-            )
-        if kind in ACTION_RUNGS and host != actor:
-            return _Effect("action", actor, host, _action_rung(row), f"on {group} in {host}")
-    if actor in (*states, *groups, *GROUP_ALIASES, "militants") and target in (
-        *states,
-        *groups,
-        *GROUP_ALIASES,
-        "militants",
-    ):
-        return _Effect("none", note=f"{kind}: no counterpart in the model")
-    return _Effect("none", note="a party outside the scenario")
-
-
-def _action_rung(row: Any) -> int:
-    """Rung of a state's action from its kind (`ACTION_RUNGS`), isolated clashes one lower."""
-    isolated = (
-        row.kind == "clash"
-        and (pd.isna(row.end_date) or row.end_date == row.date)
-        and (pd.isna(row.killed_best) or row.killed_best < ISOLATED_CLASH_DEATHS)
-    )
-    return ACTION_RUNGS[row.kind] - isolated
-
-
-def _group(actor: str, target: str, scenario: Scenario) -> str | None:
-    """Find the scenario group a militant actor id stands for, given the state it attacks."""
-    groups = scenario.militants
-    if actor in groups:
-        return actor
-    alias = GROUP_ALIASES.get(actor)
-    if alias in groups:
-        return alias
-    if actor in GROUP_ALIASES or actor == "militants":
-        # Unnamed militants: the group with the highest base tempo against that state.
-        tempo = {g: spec.targets.get(target, 0.0) for g, spec in groups.items()}
-        best = max(tempo, key=tempo.__getitem__, default=None)
-        return best if best is not None and tempo[best] > 0 else None
-    return None
-
-
-def _deaths(row: Any, draws: int, rng: np.random.Generator, uncertainty: bool) -> np.ndarray:
-    """Deaths of a row per draw, shape (draws,): best figure, or uniform within [low, high]."""
-    if pd.isna(row.killed_best):
-        return np.zeros(draws, np.int64)
-    if not uncertainty:
-        return np.full(draws, int(row.killed_best), np.int64)
-    low = int(row.killed_low) if not pd.isna(row.killed_low) else int(row.killed_best)
-    high = int(row.killed_high) if not pd.isna(row.killed_high) else int(row.killed_best)
-    return rng.integers(low, high, size=draws, endpoint=True)
-
-
-def _split(row: Any, effect: _Effect, deaths: np.ndarray, scenario: Scenario) -> np.ndarray:
-    """Deaths as (soldiers, civilians, fighters) of shape (3, draws)."""
-    parts = np.zeros((3, deaths.size), np.int64)
-    group = row.killed_group if isinstance(row.killed_group, str) else "mixed"
-    if group != "mixed":
-        parts[_KILLED_ROW[group]] = deaths
-    elif effect.role == "attack":
-        # The model's own split of a militant attack's deaths (MilitantGroup.attack).
-        share = scenario.militants[effect.actor].military_share
-        parts[_SOLDIERS] = np.floor(deaths * share + 0.5).astype(np.int64)
-        parts[_CIVILIANS] = deaths - parts[_SOLDIERS]
-    else:
-        # In the proportions the acting state inflicts at that rung (StateSpec.inflicted).
-        inflicted = scenario.states[effect.actor].inflicted
-        means = np.array(
-            [
-                inflicted.military[effect.rung],
-                inflicted.civilian[effect.rung],
-                inflicted.militant[effect.rung],
-            ],
-            float,
-        )
-        shares = means / means.sum() if means.sum() > 0 else np.array([1.0, 0.0, 0.0])
-        parts[:] = _largest_remainder(deaths, shares)
-    if effect.role == "attack":
-        parts[_FIGHTERS] = 0  # attackers' own dead do not touch the target state
-    return parts
-
-
-def _largest_remainder(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """Integers of shape (len(shares), R) in proportion to `shares`, summing to `total` (R,)."""
-    exact = shares[:, None] * total[None, :]
-    parts = np.floor(exact).astype(np.int64)
-    left = total - parts.sum(axis=0)
-    order = np.argsort(-(exact - parts), axis=0, kind="stable")
-    for k in range(len(shares)):
-        rows = order[k]
-        parts[rows, np.arange(total.size)] += left > k
-    return parts
-
-
-def _spread(parts: np.ndarray, days: int) -> list[np.ndarray]:
-    """Share integer deaths (3, R) evenly over `days` days, earlier days taking the remainder."""
-    return [parts // days + (parts % days > d) for d in range(days)]
-
-
-def _applied(events: pd.DataFrame, effects: list[_Effect]) -> pd.DataFrame:
-    table = events[["date", "end_date", "actor", "target", "kind", "killed_best"]].copy()
-    table["role"] = [e.role for e in effects]
-    table["as_actor"] = [e.actor for e in effects]
-    table["against"] = [e.opponent for e in effects]
-    table["rung"] = [e.rung for e in effects]
-    table["note"] = [e.note for e in effects]
-    return table.reset_index(drop=True)
 
 
 class _Walker:
@@ -584,61 +426,3 @@ def start_from_history(
         events = load_events(events)
     result = replay(events, scenario, draws=draws, seed=seed, uncertainty=uncertainty)
     return scenario.replace(**result.ladder()), result
-
-
-def write_start_values(
-    values: dict[str, dict[str, dict[str, Any]]], path: str | Path | None = None, basis: str = BASIS
-) -> Path:
-    """Write starting values into a scenario YAML, keeping every other line as it is.
-
-    Parameters
-    ----------
-    values : dict
-        As from :meth:`ReplayResult.to_scenario_values`.
-    path : str or Path, optional
-        The scenario file; default ``configs/scenario/pak_afg_2026.yaml``.
-    basis : str
-        The comment written beside each value.
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Raises
-    ------
-    ValueError
-        If a value has no line to go on (the YAML must already hold every starting key).
-    """
-    path = scenario_path(path if path is not None else "pak_afg_2026")
-    wanted = {
-        (section, actor, key): value
-        for section, actors in values.items()
-        for actor, fields in actors.items()
-        for key, value in fields.items()
-    }
-    section = actor = ""
-    lines = []
-    field_line = re.compile(rf"^(    )({'|'.join(_START_FIELDS)}):\s")
-    for line in path.read_text().splitlines(keepends=True):
-        if top := re.match(r"^(\w+):", line):
-            section, actor = top.group(1), ""
-        elif sub := re.match(r"^  (\w+):\s*(#.*)?$", line):
-            actor = sub.group(1)
-        elif (m := field_line.match(line)) and (section, actor, m.group(2)) in wanted:
-            value = wanted.pop((section, actor, m.group(2)))
-            text = f"{m.group(1)}{m.group(2)}: {_yaml_value(value)}"
-            column = line.find("#") if "#" in line else len(text) + 1
-            line = f"{text.ljust(max(column, len(text) + 1))}# {basis}\n"
-        lines.append(line)
-    if wanted:
-        missing = ", ".join(".".join(key) for key in wanted)
-        raise ValueError(f"{path}: no line for {missing}")
-    path.write_text("".join(lines))
-    return path
-
-
-def _yaml_value(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
-    return str(value)

@@ -255,6 +255,27 @@ def test_write_start_values_keeps_other_lines(tmp_path, seed_scenario):
         write_start_values({"states": {"pakistan": {"resolve": 0.1}}}, copy)
 
 
+@pytest.mark.parametrize("name", ["pak_afg_2026", "ind_pak_2019", "markov_validation"])
+def test_a_scenario_file_round_trip_keeps_every_comment(tmp_path, name):
+    from sim.scenario.loading import scenario_path
+
+    original = scenario_path(name).read_text(encoding="utf-8")
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(original, encoding="utf-8")
+    write_start_values({}, copy)  # nothing to change: the file comes back byte for byte
+    assert copy.read_text(encoding="utf-8") == original
+    comments = [line.partition("#")[2] for line in original.splitlines() if "#" in line]
+    assert comments
+    if name == "pak_afg_2026":
+        # With values written, every comment but the basis of the changed lines is still there.
+        write_start_values({"states": {"pakistan": {"weariness": 0.3}}}, copy)
+        written = copy.read_text(encoding="utf-8").splitlines()
+        kept = [line.partition("#")[2] for line in written if "#" in line]
+        assert len(kept) == len(comments)
+        assert sum(a != b for a, b in zip(comments, kept, strict=True)) <= 1
+        assert any(line.startswith("    weariness: 0.3 ") for line in written)
+
+
 def test_projection_gives_probabilities_with_intervals(seed_scenario):
     events = load_events()
     best = replay(events, seed_scenario)
