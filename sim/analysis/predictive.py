@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from sim.analysis import stats
+from sim.core.intervals import format_interval
 
 __all__ = [
     "DRAW",
@@ -90,7 +91,7 @@ class PredictiveEstimate:
 
     def __str__(self) -> str:
         return (
-            f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}] posterior-predictive "
+            f"{format_interval(self.estimate, self.low, self.high)} posterior-predictive "
             f"{_pct(self.level)}; [{self.mc_low:.3f}, {self.mc_high:.3f}] Monte Carlo only "
             f"{_pct(self.confidence)} (n={self.n}, draws={self.draws})"
         )
@@ -134,7 +135,8 @@ class PredictiveDifference:
 
     def __str__(self) -> str:
         return (
-            f"{self.difference:+.3f} [{self.low:+.3f}, {self.high:+.3f}] posterior-predictive "
+            f"{format_interval(self.difference, self.low, self.high, signed=True)} "
+            "posterior-predictive "
             f"{_pct(self.level)}; [{self.mc_low:+.3f}, {self.mc_high:+.3f}] Monte Carlo only "
             f"{_pct(self.paired.confidence)} (n={self.paired.n}, draws={self.draws})"
         )

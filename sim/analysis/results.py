@@ -233,8 +233,9 @@ class PairedComparison:
         pct = round(100 * self.confidence)
         return (
             f"P(rung >= {self.rung} within {self.within:g} days): {self.p_a:.3f} -> "
-            f"{self.p_b:.3f}, difference {self.difference:+.3f} "
-            f"[{self.low:+.3f}, {self.high:+.3f}] ({pct}% paired, n={self.n}, "
+            f"{self.p_b:.3f}, difference "
+            f"{format_interval(self.difference, self.low, self.high, signed=True)} "
+            f"({pct}% paired, n={self.n}, "
             f"discordant {self.a_only} a-only / {self.b_only} b-only); "
             f"interval width {self.width_ratio:.2f}x that of independent runs"
         )

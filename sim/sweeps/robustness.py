@@ -43,6 +43,7 @@ import pandas as pd
 from sim.analysis.robustness import METRICS, robustness_metrics
 from sim.analysis.stats import binomial_interval
 from sim.core.errors import ConfigError, did_you_mean
+from sim.core.intervals import format_interval
 from sim.storage import store
 from sim.sweeps.runner import OUTCOMES_DIR, Sweep, run_sweep
 
@@ -123,7 +124,7 @@ class RobustnessResult:
             shown = pd.DataFrame({"policy": rows["policy"]})
             for metric in METRICS:
                 shown[metric] = [
-                    f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+                    format_interval(v, lo, hi)
                     for v, lo, hi in zip(
                         rows[metric], rows[f"{metric}_low"], rows[f"{metric}_high"], strict=True
                     )
