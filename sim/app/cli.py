@@ -1,7 +1,9 @@
 """The command line: ``python -m sim [experiment=NAME] [key=value ...]``.
 
 ``python -m sim --list`` (or ``list``) lists experiments, scenarios, rules and the other config
-groups with one line each; it is answered here, before Hydra reads the arguments. Everything else
+groups with one line each; ``--check`` prints the scenario as it would run, every parameter with
+its origin and basis (:mod:`sim.app.check`). Both are answered here, before Hydra reads the
+arguments. Everything else
 goes to Hydra (``--cfg job`` prints the composed config, ``--help`` the usage, ``-m`` sweeps).
 
 A user's mistake (a misspelt key or option, a wrong type, a value out of range, an unimportable
@@ -28,6 +30,8 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from sim.app.check import report as check_report
+from sim.app.check import split_check_flag
 from sim.app.config import config_error, is_config_failure, register_configs
 from sim.app.errors import EXIT_USER, Terminated, debugging, fail, reported_errors
 from sim.app.experiment import backtest_settings, run_backtest_experiment, run_experiment
@@ -166,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if any(a in LIST_FLAGS for a in args):
         print(listing())
+        return
+    check, args = split_check_flag(args)
+    if check:  # the scenario as it will run, with the basis of every parameter; nothing runs
+        with _reported_errors():
+            print(check_report(args))
         return
     sys.argv = [sys.argv[0], *args]
     register_configs()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 import typing
 from collections.abc import Mapping
@@ -145,6 +146,22 @@ def _require_state(state: str, states: Mapping[str, Any], path: str, role: str) 
         )
 
 
+def _check_as_of(value: Any, path: str) -> str:
+    """The as-of date as ``YYYY-MM-DD`` text; YAML reads an unquoted date as a date: accept it."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        if value == "":
+            return value
+        try:
+            return datetime.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise ConfigError(
+        path, f'must be a date written YYYY-MM-DD, e.g. as_of: "2026-02-22"; got {value!r}'
+    )
+
+
 def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scenario:
     """Build and check a :class:`Scenario` from plain data (a parsed YAML file).
 
@@ -169,6 +186,8 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
     raw = dict(data)
     for key in ("states", "militants", "mediators", "ceasefire", "priors"):
         raw.pop(key, None)
+    if "as_of" in raw:
+        raw["as_of"] = _check_as_of(raw["as_of"], f"{path}.as_of")
     top = _build(Scenario, {"name": "", "states": {}, "ceasefire": None, **raw}, path)
     if "states" not in data or not data["states"]:
         raise ConfigError(f"{path}.states", "a scenario needs at least one state")

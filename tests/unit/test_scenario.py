@@ -1,12 +1,14 @@
+import datetime
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 import sim
 from sim.core.errors import ConfigError
 from sim.core.paths import CONFIG_DIR
-from sim.scenario.loading import scenario_from_dict
+from sim.scenario.loading import scenario_from_dict, scenario_path
 
 
 def base(seed_scenario):
@@ -119,3 +121,21 @@ def test_replace_checks_the_new_values(seed_scenario):
     assert seed_scenario.replace(decay=0.2).decay == 0.2
     with pytest.raises(ConfigError, match="decay"):
         seed_scenario.replace(decay=2.0)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [("2019-02-15", "2019-02-15"), (datetime.date(2019, 2, 15), "2019-02-15"), ("", "")],
+)
+def test_as_of_is_an_iso_date_and_an_unquoted_yaml_date_is_accepted(written, read):
+    data = yaml.safe_load(scenario_path("ind_pak_2019").read_text())
+    data["as_of"] = written
+    assert scenario_from_dict(data).as_of == read
+
+
+@pytest.mark.parametrize("written", ["sometime in Feb", "2019-02-30", "15/02/2019", 20190215])
+def test_an_as_of_that_is_not_a_date_names_the_key_and_the_format(written):
+    data = yaml.safe_load(scenario_path("ind_pak_2019").read_text())
+    data["as_of"] = written
+    with pytest.raises(ConfigError, match=r"^scenario\.as_of: must be a date written YYYY-MM-DD"):
+        scenario_from_dict(data)
