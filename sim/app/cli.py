@@ -32,7 +32,7 @@ from omegaconf import DictConfig
 
 from sim.app.check import report as check_report
 from sim.app.check import split_check_flag
-from sim.app.config import config_error, is_config_failure, register_configs
+from sim.app.config import config_error, is_config_failure, plain_numbers, register_configs
 from sim.app.errors import EXIT_USER, Terminated, debugging, fail, reported_errors
 from sim.app.experiment import backtest_settings, run_backtest_experiment, run_experiment
 from sim.core import paths
@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if any(a in LIST_FLAGS for a in args):
         print(listing())
         return
-    check, args = split_check_flag(args)
+    check, args = split_check_flag(plain_numbers(args))
     if check:  # the scenario as it will run, with the basis of every parameter; nothing runs
         with _reported_errors():
             print(check_report(args))

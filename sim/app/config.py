@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -235,9 +237,44 @@ def config_error(exc: BaseException) -> ConfigError:
     """
     if isinstance(exc, ConfigError):
         return exc
+    ambiguous = _AMBIGUOUS.match(str(exc))
+    if ambiguous:
+        key, value = ambiguous.groups()
+        if re.fullmatch(r"[+-]?\d+,\d+", value):
+            return ConfigError(
+                key,
+                f"'{value}' has a decimal comma; write {value.replace(',', '.')} (a comma "
+                "separates the values of a multirun, python -m sim -m ...)",
+            )
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
         return _missing_option(exc)
     return settings_error(exc)
+
+
+_AMBIGUOUS = re.compile(r"Ambiguous value for argument '\+*([^=']+)=([^']*)'")
+_EXPONENT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE]\+?\d+")
+
+
+def plain_numbers(overrides: Sequence[str]) -> list[str]:
+    """Overrides with a whole number in exponent form (``mc.replications=1e6``) written out.
+
+    Hydra reads ``1e6`` as the float 1000000.0, which a whole-number setting refuses; written
+    out, it is the same number to a float setting and acceptable to a whole-number one.
+
+    Examples
+    --------
+    >>> plain_numbers(["mc.replications=1e3", "scenario.decay=2.5e-1", "-m"])
+    ['mc.replications=1000', 'scenario.decay=2.5e-1', '-m']
+    """
+    out = []
+    for arg in overrides:
+        key, sep, value = arg.partition("=")
+        if sep and not arg.startswith("-") and _EXPONENT.fullmatch(value):
+            number = float(value)
+            if number.is_integer() and abs(number) < 2**53:
+                arg = f"{key}={int(number)}"
+        out.append(arg)
+    return out
 
 
 def _missing_option(exc: MissingConfigException) -> ConfigError:

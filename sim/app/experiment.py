@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.app.config import config_error, register_configs
+from sim.app.config import config_error, plain_numbers, register_configs
 from sim.core.errors import ConfigError
 from sim.core.paths import CONFIG_DIR
 from sim.runs.experiment import (
@@ -81,7 +81,7 @@ def load_experiment(name: str | None = None, overrides: Sequence[str] = ()) -> E
     from hydra import compose, initialize_config_dir
 
     register_configs()
-    overrides = [str(o) for o in overrides]
+    overrides = plain_numbers([str(o) for o in overrides])
     given = overrides if name is None else [f"{EXPERIMENT_GROUP}={name}", *overrides]
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="sim"):

@@ -268,6 +268,17 @@ def simulate(
     """
     began = time.perf_counter()
     out_dir = None if out_dir is None else Path(out_dir)
+    # Whole numbers, checked first: a float or text would fail late, inside a chunk.
+    replications, horizon, seed, chunk_size, posterior_cell = (
+        _whole(name, value)
+        for name, value in (
+            ("replications", replications),
+            ("horizon", horizon),
+            ("seed", seed),
+            ("chunk_size", chunk_size),
+            ("posterior_cell", posterior_cell),
+        )
+    )
     plan = _plan(
         scenario,
         replications,
@@ -435,6 +446,15 @@ def _plan(
         posterior_cell,
     )
     return _Plan(first_task, replications, chunk_size, rule, path, note, posterior)
+
+
+def _whole(name: str, value: Any) -> int:
+    """`value` as an int: a whole number (``1e3`` too), never a bool, text or fraction."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a whole number, got {value!r}")
+    if not float(value).is_integer():
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
 
 
 def _where_to_run(

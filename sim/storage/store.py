@@ -24,6 +24,7 @@ their names are re-exported here.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ from sim.storage.manifest import (
     manifest,
     rule_targets,
 )
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "CONFIG_FILE",
@@ -248,6 +251,11 @@ class Results:
     summary: pd.DataFrame | None = field(repr=False)
     figures: list[Path]
 
+    @property
+    def finished(self) -> bool:
+        """Whether the run finished: its manifest has a finish time (a killed run's has none)."""
+        return self.manifest.get("finished") is not None
+
 
 def load_results(path: str | os.PathLike) -> Results:
     """Read a results folder written by :class:`ResultsFolder`.
@@ -288,11 +296,18 @@ def load_results(path: str | os.PathLike) -> Results:
         if figures_dir.is_dir()
         else []
     )
+    manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    if manifest.get("finished") is None:
+        _log.warning(
+            "%s holds an unfinished run (stopped, or still running): its manifest has no finish "
+            "time, and outcomes or summary may be missing; Results.finished is False",
+            path,
+        )
     return Results(
         path=path,
         config=config,
         overrides=overrides,
-        manifest=json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8")),
+        manifest=manifest,
         outcomes=read_parquet(path / OUTCOMES_FILE) if (path / OUTCOMES_FILE).is_file() else None,
         summary=pd.read_csv(path / SUMMARY_FILE) if (path / SUMMARY_FILE).is_file() else None,
         figures=figures,

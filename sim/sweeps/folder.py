@@ -91,6 +91,9 @@ def _locked(folder: Path) -> Iterator[None]:
             f"sweep folder {folder} is in use by another process; wait for it "
             "to finish, or give this run another folder (+sweep.folder=PATH)"
         ) from None
+    # Temp files of a session killed mid-write: the lock says no one writes here now.
+    for stale in folder.rglob(".*.tmp"):
+        stale.unlink(missing_ok=True)
     # Forked workers close their copy of the lock's descriptor (and die with this process).
     fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
     if fd is not None:

@@ -220,6 +220,14 @@ def run_sweep(
     resolved["code"] = store.code_fingerprint(resolved)
     digest = hashlib.sha256(_canonical(resolved).encode()).hexdigest()
     points = sweep.points()
+    longest = max([mc["horizon"], *(int(pt.settings.get("mc.horizon", 0)) for pt in points)])
+    if all(t > longest for t in sweep.horizons):
+        raise ConfigError(
+            "sweep.horizons",
+            f"every horizon ({', '.join(map(str, sweep.horizons))} days) is beyond the run's "
+            f"{longest} days (mc.horizon): the table would have no probability column; give "
+            "horizons of at most mc.horizon, or a longer mc.horizon",
+        )
     baseline = sweep.baseline_index(points)
     data, _ = _base_data(scenario, sweep.fixed)
     for p in sweep.parameters:

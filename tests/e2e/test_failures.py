@@ -211,6 +211,9 @@ def _cases(base: Path) -> dict[str, Case]:
         ["experiment=retaliation_policies", *SMALL, f"output.root={base / 'lock' / 'out'}",
          f"+sweep.folder={sweep}"],
     )  # fmt: skip
+    for name, override in CONFIG_CASES.items():
+        add(f"config-{name}", "sim", [*SMALL, f"output.root={base / f'config-{name}' / 'out'}",
+                                      override])  # fmt: skip
     add(
         "debug",
         "sim",
@@ -218,6 +221,19 @@ def _cases(base: Path) -> dict[str, Case]:
         {"SIM_DEBUG": "1"},
     )
     return cases
+
+
+_CONFIG = {
+    "decimal_comma": ("mc.replications=2,5", "mc.replications: '2,5' has a decimal comma"),
+    "decimal_comma_probability": (
+        "scenario.states.pakistan.resolve=0,5",
+        "write 0.5 (a comma separates the values of a multirun",
+    ),
+    "unknown_top_level_key": ("+planet=mars", "error: planet: unknown key"),
+    "unknown_section_key": ("+mc.planet=mars", "error: mc.planet: unknown key"),
+    "chunk_size_over_the_bound": ("mc.chunk_size=2000000", "mc.chunk_size: at most 1,000,000"),
+}
+CONFIG_CASES = {name: case[0] for name, case in _CONFIG.items()}
 
 
 HOLD = """
@@ -333,6 +349,13 @@ def test_a_sweep_folder_held_by_another_run_is_one_line(ran):
     sweep = case.cwd.parent / "lock-input" / "sweep"
     one_error_line(case, 1, f"sweep folder {sweep} is in use by another process")
     assert [p.name for p in sweep.iterdir()] == [".lock"]
+    assert files_under(case.out) == []
+
+
+@pytest.mark.parametrize("name", list(_CONFIG))
+def test_a_config_mistake_is_one_line_before_anything_is_written(ran, name):
+    case = ran[f"config-{name}"]
+    one_error_line(case, 2, _CONFIG[name][1])
     assert files_under(case.out) == []
 
 

@@ -24,7 +24,7 @@ def test_a_folder_in_use_by_another_process_is_refused_until_it_is_released(
     folder = tmp_path / "sweep"
     folder.mkdir()
     sweep = Sweep.from_config({"parameters": {"mediators.qatar.leverage": [0.2, 0.8]}})
-    mc = {"replications": 20, "horizon": 10, "seed": 1}
+    mc = {"replications": 20, "horizon": 30, "seed": 1}
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(folder / ".lock")],
         stdin=subprocess.PIPE,
