@@ -19,7 +19,19 @@ import pandas as pd
 
 from sim.core.errors import did_you_mean
 
-__all__ = ["Design", "MorrisResult", "SobolResult", "morris", "rank_levers", "sobol"]
+UNSTABLE_WIDTH = 0.2
+"""Widest interval of a Sobol index (high - low) still called stable: wider, and a ranking of
+levers whose indices differ by less than that is noise."""
+
+__all__ = [
+    "UNSTABLE_WIDTH",
+    "Design",
+    "MorrisResult",
+    "SobolResult",
+    "morris",
+    "rank_levers",
+    "sobol",
+]
 
 
 class Design(Protocol):
@@ -83,11 +95,37 @@ class SobolResult:
         """What ranks the levers: the total Sobol index."""
         return "Sobol total index ST"
 
-    def __str__(self) -> str:
+    @property
+    def warning(self) -> str | None:
+        """Why the indices are not yet stable, or None.
+
+        Unstable means: an index lies outside [0, 1] by more than its own interval (impossible for
+        a variance share: the sample is too small), or an interval is wider than
+        `UNSTABLE_WIDTH`, so the ranking may change with more samples.
+        """
+        reasons = []
+        for key in ("S1", "ST"):
+            low, high = self.indices[f"{key}_low"], self.indices[f"{key}_high"]
+            outside = self.indices.index[(high < 0) | (low > 1)].tolist()
+            if outside:
+                reasons.append(f"{key} outside [0, 1] for {', '.join(outside)}")
+            widest = float((high - low).max())
+            if widest > UNSTABLE_WIDTH:
+                reasons.append(f"{key} intervals up to {widest:.2f} wide")
+        if not reasons:
+            return None
         return (
+            f"Sobol indices of {self.output} are not stable with N={self.samples} "
+            f"({'; '.join(reasons)}): raise the samples (e.g. sweep.samples="
+            f"{4 * (self.samples or 1)}) before ranking the levers"
+        )
+
+    def __str__(self) -> str:
+        text = (
             f"Sobol indices of {self.output} (N={self.samples}, "
             f"{self.confidence:.0%} intervals)\n" + self.indices.round(3).to_string()
         )
+        return text if self.warning is None else f"{text}\nwarning: {self.warning}"
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,7 @@ def print_result(result: ExperimentResult) -> None:
     """Print the summary table (and the validation table) of a finished run."""
     exp = result.experiment
     print(f"{exp.name}: {exp.question}" if exp.question else exp.name)
+    print(run_label(exp))
     print(
         format_summary(
             result.summary,
@@ -240,6 +241,23 @@ def print_result(result: ExperimentResult) -> None:
     if result.validation is not None:
         print()
         print(format_validation(result.validation, exp.validation.tolerance_se))
+
+
+def run_label(experiment: Experiment) -> str:
+    """What was run, so a variant is not read as the experiment it came from.
+
+    Examples
+    --------
+    >>> import sim
+    >>> run_label(sim.load_experiment("restraint", overrides=["mc.replications=500"]))
+    'scenario pak_afg_2026 (as of 2026-02-22), experiment restraint; overrides: mc.replications=500'
+    """
+    scenario = experiment.scenario
+    given = [o for o in experiment.overrides if not o.startswith("experiment=")]
+    as_of = f" (as of {scenario.as_of})" if scenario.as_of else ""
+    return f"scenario {scenario.name}{as_of}, experiment {experiment.name}; " + (
+        f"overrides: {' '.join(given)}" if given else "no overrides"
+    )
 
 
 def format_summary(

@@ -77,6 +77,10 @@ def sweep_response(
         Show `y` in percent; default when `y` and its limits all lie in [0, 1].
     xlabel, ylabel : str, optional
         Axis labels; default the column names in words.
+    limits : (float, float), optional
+        The colour scale's ends, in the value's units (give the same to figures meant to be
+        compared); default the smallest and largest value drawn, so that differences within
+        a narrow range show.
 
     Returns
     -------
@@ -130,6 +134,7 @@ def heatmap(
     annotate: bool | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    limits: tuple[float, float] | None = None,
 ) -> Figure:
     """Draw a value (e.g. a probability) over a grid of two swept parameters.
 
@@ -138,9 +143,11 @@ def heatmap(
     table : pd.DataFrame
         One row per grid point, with columns `x`, `y` and `value` (one row per (x, y) pair).
     x, y : str
-        Columns of the parameters on the horizontal and vertical axes.
+        Columns of the parameters on the horizontal and vertical axes: numbers, or labels such
+        as a rule's name (a categorical axis, in sorted order).
     value : str
-        Column of the value drawn as colour.
+        Column of the value drawn as colour. With columns ``<value>_low`` and ``<value>_high``
+        (a sweep's interval) each annotated cell also shows its interval.
     percent : bool, optional
         Show the value in percent; default when it lies in [0, 1].
     annotate : bool, optional
@@ -159,16 +166,10 @@ def heatmap(
     data = grid.to_numpy(dtype=float) * scale
     fig = _figure(7.0, 5.0)
     ax = fig.subplots()
-    image = ax.imshow(
-        data,
-        origin="lower",
-        aspect="auto",
-        cmap="YlOrRd",
-        vmin=0 if percent else None,
-        vmax=100 if percent else None,
-    )
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+    low, high = (None, None) if limits is None else (limits[0] * scale, limits[1] * scale)
+    image = ax.imshow(data, origin="lower", aspect="auto", cmap="YlOrRd", vmin=low, vmax=high)
+    ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index])
     _label_axes(ax, x, y, xlabel, ylabel)
     bar = fig.colorbar(image, ax=ax)
     bar.set_label(textwrap.fill(column_words(value) + (" (%)" if percent else ""), 40))
@@ -176,12 +177,25 @@ def heatmap(
         annotate = max(grid.shape) <= 12
     if annotate:
         middle = np.nanmean(data) if np.isfinite(data).any() else 0
+        bounds = [
+            table.pivot(index=y, columns=x, values=f"{value}_{end}")
+            .sort_index()
+            .sort_index(axis=1)
+            .to_numpy(dtype=float)
+            * scale
+            for end in ("low", "high")
+            if {f"{value}_low", f"{value}_high"} <= set(table.columns)
+        ]
         for (i, j), v in np.ndenumerate(data):
             if np.isfinite(v):
+                text = _cell_text(v, percent)
+                if bounds:
+                    text += f"\n[{_cell_text(bounds[0][i, j], percent, unit=False)}, "
+                    text += f"{_cell_text(bounds[1][i, j], percent, unit=False)}]"
                 ax.text(
                     j,
                     i,
-                    f"{v:.0f}%" if percent else f"{v:.3g}",
+                    text,
                     ha="center",
                     va="center",
                     fontsize="small",
@@ -189,6 +203,17 @@ def heatmap(
                 )
     _title(ax, column_words(value).capitalize())
     return fig
+
+
+def _tick(value: object) -> str:
+    """A tick label: a number compactly, anything else (a rule's name) as text."""
+    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
+
+def _cell_text(value: float, percent: bool, unit: bool = True) -> str:
+    if percent:
+        return f"{value:.0f}%" if unit else f"{value:.0f}"
+    return f"{value:.3g}"
 
 
 def _index_error(table: pd.DataFrame, key: str) -> np.ndarray:

@@ -166,6 +166,8 @@ class SweepResult:
             lines.append("")
             lines.append(f"levers ranked by their influence on {output} ({analysis.method}):")
             lines.append(analysis.ranking().round(3).to_string(index=False))
+            if getattr(analysis, "warning", None):
+                lines.append(f"warning: {analysis.warning}")
         if self.box is not None:
             lines.append("")
             lines.append(f"where {self.sweep.discover} (PRIM): {self.box.describe()}")

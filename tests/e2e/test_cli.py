@@ -68,6 +68,10 @@ def test_no_arguments_runs_the_seed_baseline_into_outputs(tmp_path):
     assert names == FOLDER_FILES | {"figures"}
     assert {p.name for p in (folder / "figures").iterdir()} >= {"survival.png"}
     assert "P(max rung >= k within t days)" in proc.stdout
+    # The header names what ran: the scenario and the experiment, and says nothing was changed.
+    assert proc.stdout.splitlines()[1] == (
+        "scenario pak_afg_2026 (as of 2026-02-22), experiment seed_baseline; no overrides"
+    )
     # The table says which uncertainty its intervals cover.
     assert "[95% interval, Monte Carlo error only]" in proc.stdout
     for cell in ("4 interstate clashes", "5 war", "t = 7 days", "t = 365 days", "10,000"):
@@ -103,6 +107,11 @@ def test_an_experiment_with_overrides_records_them(tmp_path):
     assert yaml.safe_load((folder / "overrides.yaml").read_text()) == args[:-1]  # not hydra.*
     assert len(pd.read_parquet(folder / "outcomes.parquet")) == 200
     assert "restraint: Does escalation fall" in proc.stdout
+    # A variant says so in its header, with every override (not Hydra's own settings).
+    assert proc.stdout.splitlines()[1] == (
+        "scenario pak_afg_2026 (as of 2026-02-22), experiment restraint; overrides: "
+        + " ".join(args[1:-1])
+    )
 
 
 def test_listing_names_every_experiment_scenario_and_rule(tmp_path):

@@ -523,3 +523,33 @@ def test_robustness_chart_draws_each_metric_of_each_policy():
             np.testing.assert_allclose(dots.get_xdata(), 100 * rows[metric])
     with pytest.raises(ValueError, match="no outcome rows"):
         plots.robustness_chart(table.iloc[:0])
+
+
+def test_heatmap_colour_scale_is_fitted_to_the_data_unless_limits_are_given(sweep_table):
+    image = plots.heatmap(sweep_table, "leverage", "tempo", "probability").axes[0].images[0]
+    values = 100 * sweep_table["probability"]
+    assert image.get_clim() == pytest.approx((values.min(), values.max()))
+    shared = plots.heatmap(sweep_table, "leverage", "tempo", "probability", limits=(0.0, 0.5))
+    assert shared.axes[0].images[0].get_clim() == pytest.approx((0.0, 50.0))
+
+
+def test_heatmap_cells_show_the_interval_of_a_sweep_table(sweep_table):
+    table = sweep_table.rename(columns={"probability": "p", "ci_low": "p_low", "ci_high": "p_high"})
+    texts = [t.get_text() for t in plots.heatmap(table, "leverage", "tempo", "p").axes[0].texts]
+    row = table[(table["leverage"] == 0.2) & (table["tempo"] == 1.0)].iloc[0]
+    expected = f"{100 * row.p:.0f}%\n[{100 * row.p_low:.0f}, {100 * row.p_high:.0f}]"
+    assert expected in texts
+    assert len(texts) == len(table)
+
+
+def test_heatmap_takes_a_categorical_axis_in_sorted_order():
+    table = pd.DataFrame(
+        {
+            "rule": ["threshold", "graduated", "none"] * 2,
+            "leverage": [0.2] * 3 + [0.8] * 3,
+            "p": [0.3, 0.5, 0.2, 0.25, 0.45, 0.1],
+        }
+    )
+    ax = plots.heatmap(table, "rule", "leverage", "p").axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["graduated", "none", "threshold"]
+    np.testing.assert_allclose(ax.images[0].get_array()[0], [50, 20, 30])

@@ -7,6 +7,7 @@ from numpy.testing import assert_allclose
 from SALib.test_functions import Ishigami
 
 from sim.analysis import sensitivity
+from sim.analysis.sensitivity import UNSTABLE_WIDTH, SobolResult
 from sim.sweeps.runner import Sweep, run_sweep
 
 ISHIGAMI = {f"x{i}": {"path": f"x.x{i}", "low": -np.pi, "high": np.pi} for i in (1, 2, 3)}
@@ -105,3 +106,32 @@ def test_a_saltelli_sweep_of_the_model_ranks_its_levers(tmp_path, seed_scenario)
     assert result.box.restricted == ("states.pakistan.retaliation.p_act",)
     assert "states.pakistan.retaliation.p_act >= " in (tmp_path / "s" / "discovery.txt").read_text()
     assert "levers ranked by their influence on p_rung4_90d" in result.summary()
+
+
+def _sobol_result(s1, s1_half, st, st_half):
+    indices = pd.DataFrame(
+        {
+            "S1": s1,
+            "S1_low": np.subtract(s1, s1_half),
+            "S1_high": np.add(s1, s1_half),
+            "ST": st,
+            "ST_low": np.subtract(st, st_half),
+            "ST_high": np.add(st, st_half),
+        },
+        index=pd.Index(["a", "b"], name="parameter"),
+    )
+    return SobolResult(indices=indices, output="p", samples=16, confidence=0.95)
+
+
+def test_sobol_indices_outside_the_unit_interval_warn_with_the_samples_to_try():
+    result = _sobol_result([1.786, 0.1], [0.3, 0.05], [0.9, 0.2], [0.05, 0.05])
+    assert result.warning.startswith("Sobol indices of p are not stable with N=16 (S1 outside")
+    assert "for a" in result.warning and "sweep.samples=64" in result.warning
+    assert str(result).endswith("warning: " + result.warning)
+
+
+def test_sobol_intervals_wider_than_the_limit_warn_and_narrow_ones_do_not():
+    half = UNSTABLE_WIDTH / 2
+    assert _sobol_result([0.5, 0.1], [half, 0.01], [0.6, 0.2], [0.01, 0.01]).warning is None
+    wide = _sobol_result([0.5, 0.1], [half + 0.01, 0.01], [0.6, 0.2], [0.01, 0.01]).warning
+    assert f"S1 intervals up to {2 * half + 0.02:.2f} wide" in wide
