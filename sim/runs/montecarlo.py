@@ -163,7 +163,8 @@ def _check_disk(chunk_file: Path, chunks: int) -> None:
         )
 
 
-def _show_progress(progress: bool | None) -> bool:
+def show_progress(progress: bool | None) -> bool:
+    """Whether to draw a progress bar: as asked, or by default when stderr is a terminal."""
     if progress is None:
         return sys.stderr is not None and sys.stderr.isatty()
     return bool(progress)
@@ -535,7 +536,7 @@ def _run_rounds(
         unit="chunk",
         desc=f"simulate ({pool.name})",
         file=sys.stderr,
-        disable=not _show_progress(progress),
+        disable=not show_progress(progress),
         leave=False,
         delay=0 if progress else _PROGRESS_DELAY_S,
     )

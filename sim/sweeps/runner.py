@@ -25,6 +25,7 @@ import dataclasses
 import hashlib
 import math
 import os
+import sys
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -35,11 +36,12 @@ from typing import Any
 
 import pandas as pd
 from omegaconf import DictConfig
+from tqdm import tqdm
 
 from sim.analysis.predictive import DRAW
 from sim.core.errors import ConfigError, did_you_mean
 from sim.runs.executors import EXECUTORS, open_executor
-from sim.runs.montecarlo import DEFAULT_CHUNK_SIZE, simulate
+from sim.runs.montecarlo import DEFAULT_CHUNK_SIZE, show_progress, simulate
 from sim.scenario.loading import load_scenario, scenario_from_dict
 from sim.scenario.posterior import CELL, Posterior, load_posterior
 from sim.scenario.schema import Scenario
@@ -142,6 +144,7 @@ def run_sweep(
     config: Mapping[str, Any] | None = None,
     posterior: Posterior | str | os.PathLike | None = None,
     posterior_cell: int = CELL,
+    progress: bool | None = None,
 ) -> SweepResult:
     """Run every point of `sweep` on the same seed, resuming from `folder` if it holds some.
 
@@ -173,6 +176,9 @@ def run_sweep(
         (``_pp_low``, ``_pp_high``). A swept or fixed key may not also be a posterior column.
     posterior_cell : int
         Consecutive replications sharing a draw.
+    progress : bool, optional
+        A progress bar over the points on stderr (points done, failed, time left); default
+        when stderr is a terminal. ``progress.log`` in the folder records each point either way.
 
     Returns
     -------
@@ -284,6 +290,7 @@ def run_sweep(
             )
 
         computed = list(todo)
+        failed = 0
         with pool:
             base = None
             if baseline is not None:
@@ -294,8 +301,20 @@ def run_sweep(
                 path = _file(folder, OUTCOMES_DIR, baseline, ".parquet")
                 if path.is_file():
                     base = _paired_part(store.read_parquet(path), sweep.rungs)
-            for done in pool.map_unordered(_compute_point, [task(i, base) for i in todo]):
-                _save_point(folder, done)
+            bar = tqdm(
+                total=len(todo),
+                unit="point",
+                desc=f"sweep {sweep.name}",
+                file=sys.stderr,
+                disable=not show_progress(progress),
+                leave=False,
+            )
+            with bar:
+                for done in pool.map_unordered(_compute_point, [task(i, base) for i in todo]):
+                    _save_point(folder, done)
+                    failed += done.failure is not None
+                    bar.set_postfix(failed=failed, refresh=False)
+                    bar.update()
         result = _analysed(_collect(folder, sweep, points, baseline, computed))
         store.write_parquet(result.table, folder / TABLE_FILE)
         store.write_csv(result.table, folder / CSV_FILE)
@@ -482,8 +501,16 @@ def run_sweep_from_config(
     if isinstance(cfg, DictConfig):
         posterior = experiment.posterior
         settings["posterior_cell"] = experiment.mc.posterior_cell
+    progress = (_plain(cfg.get("output")) or {}).get("progress")
+    quiet = (_plain(cfg.get("output")) or {}).get("quiet")
     result = run_sweep(
-        sweep, scenario, executor=executor, config=config, posterior=posterior, **settings
+        sweep,
+        scenario,
+        executor=executor,
+        config=config,
+        posterior=posterior,
+        progress=False if quiet else progress,
+        **settings,
     )
     if results is not None and Path(results).resolve() != result.folder.resolve():
         folder = store.ResultsFolder.claim(results)  # another run may hold it

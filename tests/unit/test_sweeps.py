@@ -290,6 +290,19 @@ def test_a_failing_point_is_recorded_and_the_others_finish(tmp_path, seed_scenar
     assert np.isnan(result.table.loc[1, "p_rung4_90d"])
 
 
+@pytest.mark.parametrize("progress", [True, False])
+def test_a_sweep_shows_its_points_as_they_finish_when_asked(
+    tmp_path, seed_scenario, capsys, progress
+):
+    sweep = Sweep.from_config({"name": "bar", "parameters": {P_ACT: [0.1, 1.5, 0.3]}})
+    run_sweep(sweep, seed_scenario, tmp_path / "s", progress=progress, **MC)
+    err = capsys.readouterr().err
+    if progress:
+        assert "sweep bar" in err and "3/3" in err and "failed=1" in err
+    else:
+        assert err == ""
+
+
 def test_a_restart_reads_finished_points_back_and_refuses_another_config(tmp_path, seed_scenario):
     folder = tmp_path / "s"
     first = run_sweep(grid(), seed_scenario, folder, **MC)
