@@ -158,7 +158,7 @@ def run_check_experiment(
     """
     from datetime import datetime
 
-    from sim.calibration.checks import run_check
+    from sim.calibration.check_runner import run_check
 
     settings = calibration_settings(experiment) or CalibrationSettings()
     kind, checks = check_settings(experiment)  # type: ignore[misc]

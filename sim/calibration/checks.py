@@ -31,13 +31,10 @@ from sim.backtest.scores import BINARY
 from sim.calibration.posterior import posterior_draws
 from sim.calibration.record import (
     EpisodeStarts,
-    library_record,
     set_values,
     simulate_record,
 )
-from sim.calibration.settings import CalibrationSettings
 from sim.core.errors import ConfigError, did_you_mean
-from sim.history.timeline import load_episodes, load_events
 from sim.scenario.loading import scenario_from_dict
 from sim.scenario.schema import Scenario
 from sim.storage.store import write_csv
@@ -49,7 +46,6 @@ __all__ = [
     "predictive_forecasts",
     "coverage_table",
     "observed_probabilities",
-    "run_check",
 ]
 
 _CATEGORIES = 6
@@ -348,48 +344,3 @@ def coverage_table(ranks: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(coverage)
-
-
-def run_check(
-    kind: str,
-    scenario: Scenario,
-    folder: str | Path,
-    settings: CalibrationSettings,
-    checks: CheckSettings,
-    seed: int = 0,
-    executor: str = "serial",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: bool = False,
-) -> LooResult | SbcResult:
-    """Run leave-one-out (``kind="loo"``) or SBC (``"sbc"``) by the method of `checks`."""
-    if checks.method == "smc":
-        from sim.calibration.smc_checks import leave_one_out, simulation_based_calibration
-
-        run = leave_one_out if kind == "loo" else simulation_based_calibration
-        return run(scenario, folder, settings, checks, seed, executor, workers, scheduler, progress)
-    from sim.calibration.bank import bank_leave_one_out, bank_sbc, simulate_bank
-
-    library = load_episodes(settings.episodes)
-    events = load_events(settings.events)
-    record = library_record(library, settings.coding)
-    starts = EpisodeStarts(record, events)
-    bank = simulate_bank(
-        scenario,
-        settings.parameters,
-        starts,
-        checks.table,
-        folder,
-        seed=seed,
-        executor="serial" if executor == "dask" else executor,
-        workers=workers,
-        progress=progress,
-    )
-    if kind == "sbc":
-        return bank_sbc(scenario, bank, record, min(checks.replicates, len(bank)), checks.accept)
-    if checks.episodes is not None:
-        raise ConfigError("checks.episodes", "takes effect with method: smc only")
-    known = library[library["outcome_known"]]
-    return bank_leave_one_out(
-        scenario, bank, record, known, events, checks.accept, checks.copies, seed, checks.resamples
-    )

@@ -52,7 +52,7 @@ class CalibrationSettings:
 
     parameters: tuple[str, ...] = DEFAULT_PARAMETERS
     population_size: int = 200
-    generations: int = 8
+    generations: int = 6
     max_simulations: int = 12000
     min_epsilon: float = 0.0
     coding: str = "a"

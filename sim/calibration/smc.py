@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,6 +87,8 @@ class CalibrationResult:
     settings : CalibrationSettings
     results_folder : Path, optional
         The results folder of ``python -m sim experiment=calibrate`` (set by the command).
+    new_simulations : int
+        Simulated records of the generations this call stored.
     """
 
     folder: Path
@@ -98,22 +99,22 @@ class CalibrationResult:
     seconds: float
     settings: CalibrationSettings
     results_folder: Path | None = None
+    new_simulations: int = 0
 
     def summary(self) -> str:
         """The diagnostics and each parameter's weighted mean and 90 % interval, as text."""
-        rate = self.total_simulations / self.seconds if self.seconds > 0 else float("nan")
         lines = [
             f"ABC-SMC: {self.total_simulations:,} simulated records over "
             f"{len(self.diagnostics)} generations (cap {self.settings.max_simulations:,}); "
-            f"this call {self.seconds:.0f} s",
+            f"this call {self.new_simulations:,} in {self.seconds:.0f} s",
             f"database {self.folder / DB_FILE} (run the same command again to continue it)",
             "",
             self.diagnostics.to_string(index=False, float_format=lambda x: f"{x:.3f}"),
             "",
             "posterior (weighted mean [5 %, 95 %], from the last generation):",
         ]
-        if self.seconds > 0 and math.isfinite(rate):
-            lines[0] += f" ({rate:.1f} records/s overall incl. earlier calls)"
+        if self.new_simulations and self.seconds > 0:
+            lines[0] += f" ({self.new_simulations / self.seconds:.1f} records/s)"
         for column, (mean, low, high) in posterior_intervals(self.posterior).items():
             lines.append(f"  {column}: {mean:.3f} [{low:.3f}, {high:.3f}]")
         return "\n".join(lines)
@@ -318,7 +319,9 @@ def calibrate(
         url = "sqlite:///" + str(db.resolve())
         if db.exists():
             abc.load(url, 1)
+            done_before = int(abc.history.total_nr_simulations)
         else:
+            done_before = 0
             write_json(identity, stored)
             abc.new(url, observed)
         _run_generations(abc, settings, progress)
@@ -342,6 +345,7 @@ def calibrate(
         total_simulations=int(history.total_nr_simulations),
         seconds=time.perf_counter() - started,
         settings=settings,
+        new_simulations=int(history.total_nr_simulations) - done_before,
     )
 
 
