@@ -241,3 +241,13 @@ def test_the_calibrate_tiny_experiment_writes_its_results_folder(tmp_path):
     assert figures == {"posterior_marginals.png", "posterior_pairs.png", "diagnostics.png"}
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["total_simulations"] == result.total_simulations <= 80
+
+
+@pytest.mark.slow
+def test_a_tiny_calibration_runs_on_dask(seed_scenario, tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    settings = CalibrationSettings(parameters=TWO, population_size=6, generations=2,
+                                   max_simulations=60)  # fmt: skip
+    result = calibrate(seed_scenario, tmp_path, settings, seed=3, executor="dask", workers=1)
+    assert len(result.diagnostics) == 2
+    assert read_posterior(tmp_path / "posterior.parquet")["weight"].sum() == pytest.approx(1.0)
