@@ -108,6 +108,10 @@ def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: lis
     from sim.sweeps.runner import run_sweep_from_config
 
     result = run_sweep_from_config(cfg, results=folder, overrides=overrides, command=command)
+    if cfg.output.figures and result.ok:
+        from sim.plots.sweep_figures import save_sweep_figures  # matplotlib only when asked
+
+        save_sweep_figures(result)
     if not cfg.output.quiet:
         print(result.summary())
     print(f"results: {folder}")

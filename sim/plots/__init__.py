@@ -19,6 +19,7 @@ from sim.plots.figures import (
     sweep_response,
     timeline,
 )
+from sim.plots.sweep_figures import save_sweep_figures
 
 __all__ = [
     "KIND_WORDS",
@@ -34,6 +35,7 @@ __all__ = [
     "robustness_chart",
     "rung_shares",
     "save_figures",
+    "save_sweep_figures",
     "sensitivity_bars",
     "survival_curves",
     "sweep_response",
