@@ -1,0 +1,185 @@
+"""The engine's day, phase by phase, worked out by hand, with the two states' numbers different.
+
+Each state reads its own parameters: the two states here differ in every per-state number, so a
+phase that reads the other state's value (or the opponent's array) gives a different answer. The
+whole day is then held to the compiled day (`sim.engine.compiled`), an implementation of the same
+day written separately, replication by replication.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scenario_edits import edited
+
+import sim
+from sim.engine.model import EscalationModel
+
+R = 4
+PAK = dict(
+    pressure_half_life=10.0,
+    grievance_half_life=40.0,
+    memory_days=3,
+    pressure_per_death=0.02,
+    weariness_per_death=0.004,
+    grievance_per_attack=0.1,
+    grievance_per_death=0.01,
+    compliance=0.25,
+)
+AFG = dict(
+    pressure_half_life=25.0,
+    grievance_half_life=90.0,
+    memory_days=6,
+    pressure_per_death=0.05,
+    weariness_per_death=0.001,
+    grievance_per_attack=0.3,
+    grievance_per_death=0.002,
+    compliance=0.75,
+)
+
+
+@pytest.fixture(scope="module")
+def scenario(seed_scenario):
+    edits = {f"states__pakistan__{k}": v for k, v in PAK.items()}
+    edits.update({f"states__afghanistan__{k}": v for k, v in AFG.items()})
+    return edited(seed_scenario, **edits)
+
+
+@pytest.fixture
+def model(scenario):
+    return EscalationModel(scenario, replications=R, seed=3)
+
+
+def test_pressure_and_grievance_decay_with_each_states_own_half_life(model):
+    pak, afg = model.states["pakistan"], model.states["afghanistan"]
+    pak.pressure[:] = 2.0
+    afg.pressure[:] = 3.0
+    pak.grievance["afghanistan"][:] = 1.0
+    afg.grievance["pakistan"][:] = 4.0
+    for _ in range(5):
+        pak.start_day()
+        afg.start_day()
+    np.testing.assert_allclose(pak.pressure, 2.0 * 0.5 ** (5 / 10))
+    np.testing.assert_allclose(afg.pressure, 3.0 * 0.5 ** (5 / 25))
+    np.testing.assert_allclose(pak.grievance["afghanistan"], 0.5 ** (5 / 40))
+    np.testing.assert_allclose(afg.grievance["pakistan"], 4.0 * 0.5 ** (5 / 90))
+
+
+def test_a_provocation_is_remembered_memory_days_and_forgotten_the_day_after(model):
+    for state, opponent, memory in (
+        (model.states["pakistan"], "afghanistan", 3),
+        (model.states["afghanistan"], "pakistan", 6),
+    ):
+        state.provocation[opponent][:] = 0
+        state.harm[opponent][:] = 0.0
+        state.provoked(opponent, np.arange(R), np.full(R, 3, np.int8), np.full(R, 5.0), np.ones(R))
+        for _ in range(memory):
+            state.start_day()
+        assert (state.provocation[opponent] == 3).all() and (state.harm[opponent] == 5.0).all()
+        state.start_day()
+        assert (state.provocation[opponent] == 0).all() and (state.harm[opponent] == 0.0).all()
+
+
+def test_deaths_raise_pressure_and_weariness_by_each_states_own_rates(model):
+    pak, afg = model.states["pakistan"], model.states["afghanistan"]
+    p0, w0 = pak.pressure.copy(), pak.weariness.copy()
+    q0, v0 = afg.pressure.copy(), afg.weariness.copy()
+    where = np.array([1, 3])
+    pak.suffer(where, np.array([4, 1]), np.array([6, 2]))
+    afg.suffer(where, np.array([2, 0]), np.array([1, 9]))
+    np.testing.assert_allclose(pak.pressure[where] - p0[where], 0.02 * np.array([10, 3]))
+    np.testing.assert_allclose(pak.weariness[where] - w0[where], 0.004 * np.array([4, 1]))
+    np.testing.assert_allclose(afg.pressure[where] - q0[where], 0.05 * np.array([3, 9]))
+    np.testing.assert_allclose(afg.weariness[where] - v0[where], 0.001 * np.array([2, 0]))
+    untouched = np.array([0, 2])
+    np.testing.assert_array_equal(pak.pressure[untouched], p0[untouched])
+    np.testing.assert_array_equal(pak.military_deaths, [0, 4, 0, 1])
+    np.testing.assert_array_equal(pak.civilian_deaths, [0, 6, 0, 2])
+
+
+def test_a_provocation_adds_harm_and_grievance_and_a_higher_one_restarts_the_memory(model):
+    afg = model.states["afghanistan"]
+    g0 = afg.grievance["pakistan"].copy()
+    h0 = afg.harm["pakistan"].copy()
+    where = np.arange(R)
+    afg.provocation["pakistan"][:] = [0, 2, 3, 4]
+    afg.provocation_age["pakistan"][:] = 5
+    rung = np.array([2, 2, 2, 0], np.int8)
+    afg.provoked("pakistan", where, rung, np.array([10.0, 0, 3, 7]), np.array([1.0, 2, 0, 1]))
+    np.testing.assert_array_equal(afg.provocation["pakistan"], [2, 2, 3, 4])
+    # Fresh (a rung > 0 at or above the one held): the memory restarts; otherwise it keeps aging.
+    np.testing.assert_array_equal(afg.provocation_age["pakistan"], [0, 0, 5, 5])
+    np.testing.assert_allclose(afg.harm["pakistan"] - h0, [10, 0, 3, 7])
+    np.testing.assert_allclose(
+        afg.grievance["pakistan"] - g0,
+        0.3 * np.array([1, 2, 0, 1]) + 0.002 * np.array([10, 0, 3, 7]),
+    )
+
+
+def test_force_answers_any_provocation_and_words_answer_only_words(model):
+    pak = model.states["pakistan"]
+    pak.provocation["afghanistan"][:] = [1, 3, 3, 1]
+    pak.harm["afghanistan"][:] = 9.0
+    pak.action["afghanistan"][:] = [1, 1, 2, 0]
+    pak.answer()
+    np.testing.assert_array_equal(pak.provocation["afghanistan"], [0, 3, 0, 1])
+    np.testing.assert_array_equal(pak.harm["afghanistan"], [0.0, 9.0, 0.0, 9.0])
+
+
+def test_under_a_ceasefire_each_state_complies_with_its_own_chance(scenario):
+    # Every state wants rung 4 every day; under a ceasefire (cap 1) a complying state acts at 1.
+    wants = {"_target_": "user_rules.AlwaysAt", "rung": 4}
+    s = edited(
+        scenario,
+        in_ceasefire=True,
+        ceasefire={"name": "constant_probability", "p_agree": 0.0, "p_break": 0.0},
+        states__pakistan__retaliation=wants,
+        states__afghanistan__retaliation=wants,
+    )
+    model = EscalationModel(s, replications=4000, seed=5)
+    model.step()
+    for sid, other, compliance in (
+        ("pakistan", "afghanistan", 0.25),
+        ("afghanistan", "pakistan", 0.75),
+    ):
+        action = model.states[sid].action[other]
+        assert set(np.unique(action)) == {1, 4}
+        share = (action == 1).mean()
+        se = np.sqrt(compliance * (1 - compliance) / 4000)
+        assert abs(share - compliance) < 4 * se, (sid, share)
+
+
+# The whole day against the compiled day ---------------------------------------------------------
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> float:
+    same = np.ones(len(a), bool)
+    for column in a.columns:
+        x, y = a[column].to_numpy(), b[column].to_numpy()
+        same &= (x == y) | (pd.isna(x) & pd.isna(y))
+    return same.mean()
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        {},
+        {"ceasefire": {"name": "forgiving", "tolerance": 1, "window": 10, "p_agree": 0.6}},
+        {
+            "states__afghanistan__retaliation": {"name": "graduated", "p_act": 0.3},
+            "ceasefire": {"name": "fixed_duration", "duration": 12, "p_renew": 0.4, "p_agree": 0.5},
+        },
+        {"states__pakistan__retaliation": {"name": "logistic", "intercept": -3.0, "step": 1}},
+    ],
+    ids=["shipped", "forgiving", "graduated", "logistic"],
+)
+def test_the_numpy_day_is_the_compiled_day(scenario, edits):
+    s = edited(scenario, **edits)
+    run = dict(replications=300, horizon=60, seed=9)
+    numpy = sim.simulate(s, engine="numpy", **run).outcomes
+    compiled = sim.simulate(s, engine="compiled", **run).outcomes
+    # Both draw the same numbers and do the same arithmetic: identical replications, but for
+    # the rare last-bit difference of a library exp or pow (test_compiled_equivalence.py).
+    assert _same_rows(numpy, compiled) >= 0.99
+    # The runs are eventful, so the comparison covers every phase of the day.
+    assert numpy["strikes_pakistan"].sum() > 0 and numpy["attacks_ttp"].sum() > 0
+    assert numpy["ceasefires_made"].sum() > 0 and numpy["max_rung"].nunique() > 1
