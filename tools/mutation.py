@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import hashlib
 import json
 import os
 import shutil
@@ -72,6 +73,26 @@ def load_modules() -> tuple[dict, dict, dict]:
     return mutmut, modules, data["tool"]["pytest"]["ini_options"]
 
 
+SELECTION = "../tests.txt"
+
+
+def _keep_results(folder: Path, selection: list[str]) -> None:
+    """Record `selection` as the one mutmut last ran with, so it keeps its results.
+
+    mutmut drops every result when its test selection changes. Tests are only ever added, so a
+    mutant they detected stays detected; the mutants not yet detected are re-tested by name.
+    """
+    stats = folder / "mutants" / "mutmut-stats.json"
+    if not stats.is_file():
+        return
+    data = json.loads(stats.read_text("utf-8"))
+    fingerprint = data.get("config_fingerprint") or {}
+    digest = hashlib.sha256(repr(tuple(selection)).encode()).hexdigest()[:12]
+    if fingerprint and fingerprint.get("test_selection") != digest:
+        fingerprint["test_selection"] = digest
+        stats.write_text(json.dumps(data), encoding="utf-8")
+
+
 def workspace(name: str, module: dict, mutmut: dict, pytest_options: dict) -> Path:
     """Build (or refresh) the workspace of one module and return its folder."""
     folder = WORK_ROOT / name
@@ -82,7 +103,12 @@ def workspace(name: str, module: dict, mutmut: dict, pytest_options: dict) -> Pa
             link.symlink_to(REPO_ROOT / entry)
     config = dict(mutmut)
     config["only_mutate"] = module["mutate"]
-    config["pytest_add_cli_args_test_selection"] = module["tests"]
+    # The tests go in an argument file (pytest's ``@file``, read from mutmut's working folder
+    # ``mutants/``): mutmut's configuration stays the same when the list grows, so it keeps its
+    # results and only collects the new tests' coverage, instead of starting afresh.
+    (folder / "tests.txt").write_text("\n".join(module["tests"]) + "\n", encoding="utf-8")
+    config["pytest_add_cli_args_test_selection"] = [f"@{SELECTION}"]
+    _keep_results(folder, config["pytest_add_cli_args_test_selection"])
     text = _toml_table("tool.mutmut", config) + "\n"
     text += _toml_table("tool.pytest.ini_options", pytest_options)
     (folder / "pyproject.toml").write_text(text, encoding="utf-8")

@@ -1,0 +1,118 @@
+"""What the statistics promise a user beyond their formulas: the defaults (95 %, Wilson, the
+horizons of the headline table), the horizon kept at its bound, and errors that say which run is
+wrong. Added where mutation testing (docs/testing.md) showed a planted bug no test noticed.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as st
+
+from sim.analysis.stats import (
+    binomial_interval,
+    bootstrap_interval,
+    escalation_probability,
+    paired_difference,
+    summary_table,
+    survival,
+)
+
+NAN = math.nan
+
+
+def outcomes(n=400, horizon=30, seed=0, share=0.3):
+    """A run's outcome table: rung 3 first reached on a day in 0..horizon in ~`share` of rows."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    day3 = np.where(rng.random(n) < share, rng.integers(0, horizon + 1, n).astype(float), NAN)
+    day4 = np.where(rng.random(n) < 0.5, day3, NAN)
+    table = pd.DataFrame(
+        {
+            "replication": np.arange(n),
+            **{f"day_rung_{k}": np.zeros(n) for k in (0, 1, 2)},
+            "day_rung_3": day3,
+            "day_rung_4": day4,
+            "day_rung_5": np.full(n, NAN),
+        }
+    )
+    table.attrs["horizon"] = horizon
+    return table
+
+
+def test_interval_defaults_are_wilson_at_95_percent():
+    z = st.norm.ppf(0.975)
+    k, n = 37, 250
+    p = k / n
+    centre, spread = 2 * n * p + z**2, z * math.sqrt(z**2 + 4 * n * p * (1 - p))
+    est = binomial_interval(k, n)
+    assert (est.method, est.confidence) == ("wilson", 0.95)
+    assert est.low == pytest.approx((centre - spread) / (2 * (n + z**2)))
+    assert est.high == pytest.approx((centre + spread) / (2 * (n + z**2)))
+    table = outcomes()
+    assert escalation_probability(table, 3, 10) == escalation_probability(
+        table, 3, 10, method="wilson", confidence=0.95
+    )
+
+
+def test_the_headline_table_defaults_and_its_confidence_reach_every_row():
+    table = outcomes(horizon=400)
+    default = summary_table(table)
+    assert sorted(set(default["within_days"])) == [7, 30, 90, 365]
+    assert sorted(set(default["rung"])) == [1, 2, 3, 4, 5]
+    pd.testing.assert_frame_equal(
+        default,
+        summary_table(
+            table,
+            horizons=(7, 30, 90, 365),
+            rungs=(1, 2, 3, 4, 5),
+            method="wilson",
+            confidence=0.95,
+        ),
+    )
+    narrow = summary_table(table, horizons=(30,), rungs=(3,), confidence=0.8)
+    est = escalation_probability(table, 3, 30, confidence=0.8)
+    assert (narrow["ci_low"].iloc[0], narrow["ci_high"].iloc[0]) == (est.low, est.high)
+    wide = escalation_probability(table, 3, 30)
+    assert wide.high - wide.low > est.high - est.low
+
+
+def test_the_headline_table_keeps_the_run_horizon_itself_and_each_row_its_own_days():
+    table = outcomes(horizon=30)
+    summary = summary_table(table, horizons=(7, 30, 31), rungs=(3,))
+    assert summary["within_days"].tolist() == [7, 30]  # 30 = the horizon: kept; 31: dropped
+    for t in (7, 30):
+        row = summary[summary["within_days"] == t].iloc[0]
+        assert row["probability"] == escalation_probability(table, 3, t).estimate
+    assert summary["probability"].iloc[0] < summary["probability"].iloc[1]
+
+
+def test_survival_and_bootstrap_defaults():
+    table = outcomes()
+    assert survival(table, 3).confidence == 0.95
+    s80 = survival(table, 3, confidence=0.8)
+    s95 = survival(table, 3)
+    assert (s95.high - s95.low)[3] > (s80.high - s80.low)[3]
+    x = np.random.Generator(np.random.PCG64(4)).normal(5.0, 2.0, 60)
+    default = bootstrap_interval(x)
+    assert (default.statistic, default.method, default.confidence) == ("mean", "BCa", 0.95)
+    assert default == bootstrap_interval(
+        x, "mean", confidence=0.95, n_resamples=2000, seed=0, method="BCa"
+    )
+
+
+def test_a_pairing_error_names_the_run_at_fault():
+    a, b = outcomes(seed=1), outcomes(seed=2)
+    with pytest.raises(ValueError, match=r"^a has no 'replication' column to pair on$"):
+        paired_difference(a.drop(columns="replication"), b, rung=3)
+    with pytest.raises(ValueError, match=r"^b has no 'replication' column to pair on$"):
+        paired_difference(a, b.drop(columns="replication"), rung=3)
+    with pytest.raises(ValueError, match=r"^a has duplicate replication indices$"):
+        paired_difference(a.assign(replication=0), b, rung=3)
+    shifted = b.assign(replication=b["replication"] + 1)
+    with pytest.raises(
+        ValueError,
+        match=r"^a and b must hold the same replication indices \(runs on the same seeds\)$",
+    ):
+        paired_difference(a, shifted, rung=3)
+    assert paired_difference(a, b, rung=3).confidence == 0.95
