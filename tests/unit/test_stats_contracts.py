@@ -116,3 +116,64 @@ def test_a_pairing_error_names_the_run_at_fault():
     ):
         paired_difference(a, shifted, rung=3)
     assert paired_difference(a, b, rung=3).confidence == 0.95
+
+
+def test_survival_accepts_an_event_on_the_last_day_and_names_an_empty_table():
+    table = pd.DataFrame({"replication": [0, 1, 2], "day_rung_2": [30.0, NAN, 5.0]})
+    table.attrs["horizon"] = 30
+    result = survival(table, rung=2)  # day 30 = the horizon: inside the run
+    np.testing.assert_allclose(result.survival, [2 / 3, 1 / 3])
+    assert result.at(30) == pytest.approx(1 / 3)
+    empty = table.iloc[:0]
+    empty.attrs["horizon"] = 30
+    with pytest.raises(ValueError, match=r"^outcomes has no rows$"):
+        survival(empty, rung=2)
+
+
+def test_survival_with_a_single_event_is_kaplan_meier_by_hand():
+    table = pd.DataFrame({"replication": [0, 1, 2, 3], "day_rung_4": [NAN, 6.0, NAN, NAN]})
+    table.attrs["horizon"] = 20
+    result = survival(table, rung=4, confidence=0.9)
+    np.testing.assert_array_equal(result.days, [6.0])
+    np.testing.assert_allclose(result.survival, [3 / 4])
+    assert (result.rung, result.n, result.horizon, result.confidence) == (4, 4, 20.0, 0.9)
+    assert result.at(5) == 1.0 and result.at(6) == 0.75 and result.at(20) == 0.75
+
+
+def test_survival_without_events_reports_its_run():
+    table = pd.DataFrame({"replication": [0, 1, 2], "day_rung_5": [NAN, NAN, NAN]})
+    table.attrs["horizon"] = 12
+    result = survival(table, rung=5, confidence=0.8)
+    assert (result.rung, result.n, result.horizon, result.confidence) == (5, 3, 12.0, 0.8)
+    assert result.days.size == result.low.size == result.high.size == 0
+    # One-sided exact band: S >= 0.1 ** (1 / 3) at 80 % (two-sided 0.8 leaves 0.1 below).
+    assert result.band(6) == (pytest.approx(0.1 ** (1 / 3)), 1.0)
+
+
+def test_paired_difference_with_discordant_rows_both_ways_is_newcombe_on_its_table():
+    from sim.analysis.stats import paired_score_interval
+
+    # a reaches rung 3 in rows 0..59, b in rows 20..99: both 40, a only 20, b only 40, neither 100.
+    n = 200
+    day_a = np.where(np.arange(n) < 60, 3.0, NAN)
+    day_b = np.where((np.arange(n) >= 20) & (np.arange(n) < 100), 3.0, NAN)
+    a = pd.DataFrame({"replication": np.arange(n), "day_rung_3": day_a})
+    b = pd.DataFrame({"replication": np.arange(n), "day_rung_3": day_b})
+    for t in (a, b):
+        t.attrs["horizon"] = 10
+    result = paired_difference(a, b, rung=3, confidence=0.9)
+    assert (result.both, result.a_only, result.b_only, result.n) == (40, 20, 40, n)
+    assert (result.p_a, result.p_b) == (pytest.approx(0.3), pytest.approx(0.4))
+    assert result.difference == pytest.approx(0.1)
+    paired = paired_score_interval(40, 20, 40, 100, confidence=0.9)
+    independent = paired_score_interval(40, 20, 40, 100, confidence=0.9, paired=False)
+    assert (result.low, result.high) == paired
+    assert (result.independent_low, result.independent_high) == independent
+    assert paired != paired_score_interval(40, 20, 40, 100)  # the confidence reached it
+    assert result.width_ratio == pytest.approx(
+        (paired[1] - paired[0]) / (independent[1] - independent[0])
+    )
+    one = paired_difference(a.iloc[:1], b.iloc[:1], rung=3)  # a single replication is a run
+    assert (one.n, one.a_only) == (1, 1)
+    with pytest.raises(ValueError, match=r"^a and b have no rows$"):
+        paired_difference(a.iloc[:0], b.iloc[:0], rung=3)
