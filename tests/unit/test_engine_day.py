@@ -183,3 +183,66 @@ def test_the_numpy_day_is_the_compiled_day(scenario, edits):
     # The runs are eventful, so the comparison covers every phase of the day.
     assert numpy["strikes_pakistan"].sum() > 0 and numpy["attacks_ttp"].sum() > 0
     assert numpy["ceasefires_made"].sum() > 0 and numpy["max_rung"].nunique() > 1
+
+
+def test_the_outcome_table_of_a_chunk_is_the_documented_one(scenario):
+    # docs/outcomes.md: one row per replication, numbered globally; the columns in this order.
+    model = EscalationModel(scenario, replications=60, seed=2, first_replication=2048)
+    model.run(45)
+    out = model.outcomes()
+    states, groups = list(scenario.states), list(scenario.militants)
+    assert list(out.columns) == [
+        "replication",
+        "max_rung",
+        *(f"day_rung_{k}" for k in range(6)),
+        *(f"{kind}_deaths_{s}" for s in states for kind in ("military", "civilian")),
+        *(f"{kind}_{g}" for g in groups for kind in ("militant_deaths", "attacks")),
+        *(f"strikes_{s}" for s in states),
+        "clashes",
+        "ceasefires_made",
+        "ceasefires_broken",
+        "ceasefire_days",
+        "battle_deaths",
+        "war",
+        "day_war",
+    ]
+    assert out["replication"].tolist() == list(range(2048, 2108))
+    assert (out["replication"].dtype, out["max_rung"].dtype) == (np.int64, np.int8)
+    assert out.attrs == {"horizon": 45, "start_rung": scenario.start_rung}
+    for k in range(6):
+        reached = out[f"day_rung_{k}"].notna()
+        assert (reached == (out["max_rung"] >= k)).all(), k
+        assert (out[f"day_rung_{k}"][reached] <= 45).all()
+    assert (out["day_rung_0"] == 0).all()  # the start rung is reached on day 0
+    assert (out["war"] == (out["battle_deaths"] >= scenario.war_deaths)).all()
+    assert (out["ceasefire_days"] <= 45).all() and out["max_rung"].nunique() > 1
+
+
+def test_a_replayed_start_sets_each_kind_of_value_where_it_belongs(scenario):
+    start = {
+        "pressure.pakistan": np.array([0.5, 1.5]),
+        "weariness.afghanistan": np.array([0.2, 0.4, 0.6]),
+        "grievance.afghanistan.pakistan": np.array([2.5]),
+        "provocation.pakistan.afghanistan": np.array([4, 0]),
+        "harm.pakistan.afghanistan": np.array([7.0, 3.0]),
+        "strength.ttp": np.array([1.25]),
+    }
+    model = EscalationModel(scenario, replications=4, seed=1, first_replication=5, start=start)
+    pak, afg = model.states["pakistan"], model.states["afghanistan"]
+    # Global replication g takes entry g % N: replications 5..8.
+    np.testing.assert_array_equal(pak.pressure, [1.5, 0.5, 1.5, 0.5])
+    np.testing.assert_array_equal(afg.weariness, [0.6, 0.2, 0.4, 0.6])
+    np.testing.assert_array_equal(afg.grievance["pakistan"], 2.5)
+    np.testing.assert_array_equal(pak.provocation["afghanistan"], [0, 4, 0, 4])
+    np.testing.assert_array_equal(pak.harm["afghanistan"], [3.0, 7.0, 3.0, 7.0])
+    np.testing.assert_array_equal(model.militants["ttp"].strength, 1.25)
+    # The other state's values stay the scenario's.
+    np.testing.assert_array_equal(afg.pressure, scenario.states["afghanistan"].pressure)
+    hint = (
+        "use pressure.<state>, weariness.<state>, grievance.<state>.<opponent>, "
+        "provocation.<state>.<opponent>, harm.<state>.<opponent> or strength.<group>"
+    )
+    for bad in ("pressure.pakistan.afghanistan", "grievance.pakistan", "strength.ttp.x", "mood.x"):
+        with pytest.raises(ValueError) as info:
+            EscalationModel(scenario, replications=2, start={bad: np.ones(2)})
+        assert str(info.value) == f"start: unknown key '{bad}'; {hint}"
