@@ -177,3 +177,46 @@ def test_paired_difference_with_discordant_rows_both_ways_is_newcombe_on_its_tab
     assert (one.n, one.a_only) == (1, 1)
     with pytest.raises(ValueError, match=r"^a and b have no rows$"):
         paired_difference(a.iloc[:0], b.iloc[:0], rung=3)
+
+
+def test_survival_without_a_horizon_says_what_it_needs_and_one_replication_is_a_run():
+    table = pd.DataFrame({"replication": [0], "day_rung_1": [3.0]})
+    with pytest.raises(ValueError) as info:
+        survival(table, rung=1)
+    assert "survival needs outcomes.attrs['horizon'], the day replications are censored" in str(
+        info.value
+    )
+    table.attrs["horizon"] = 10
+    one = survival(table, rung=1)
+    np.testing.assert_allclose(one.survival, [0.0])
+    assert one.at(2) == 1.0 and one.at(3) == 0.0 and one.n == 1
+
+
+@pytest.mark.parametrize("name", ["both", "a_only", "b_only", "neither"])
+def test_a_bad_cell_of_the_paired_table_is_named(name):
+    from sim.analysis.stats import paired_score_interval
+
+    cells = {"both": 3, "a_only": 1, "b_only": 2, "neither": 4, name: -1}
+    with pytest.raises(ValueError, match=rf"^{name} must be a count >= 0, got -1$"):
+        paired_score_interval(**cells)
+    cells[name] = 1.5
+    with pytest.raises(ValueError, match=rf"^{name} must be a count >= 0, got 1.5$"):
+        paired_score_interval(**cells)
+    with pytest.raises(
+        ValueError,
+        match=r"^the table is empty: both \+ a_only \+ b_only \+ neither must be >= 1$",
+    ):
+        paired_score_interval(0, 0, 0, 0)
+
+
+def test_perfectly_discordant_pairs_widen_the_paired_interval_to_the_sum_of_the_limits():
+    from sim.analysis.stats import paired_score_interval
+
+    # Table (0, 1, 1, 0): phi = -1 (every margin is 1), so each limit adds the two Wilson
+    # half-widths; both proportions are 1/2 of 2, whose Wilson interval is symmetric.
+    z = st.norm.ppf(0.975)
+    w = z * math.sqrt(z**2 + 2) / (2 * (2 + z**2))
+    low, high = paired_score_interval(0, 1, 1, 0)
+    assert (low, high) == (pytest.approx(-2 * w), pytest.approx(2 * w))
+    independent = paired_score_interval(0, 1, 1, 0, paired=False)
+    assert independent == (pytest.approx(-math.sqrt(2) * w), pytest.approx(math.sqrt(2) * w))
