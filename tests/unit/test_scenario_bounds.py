@@ -112,3 +112,73 @@ def test_the_range_table_covers_every_spec_with_ranges():
         if any(f.metadata.get("bounds") or f.metadata.get("above") for f in dataclasses.fields(cls))
     }
     assert ranged == set(WHERE)
+
+
+GUIDE = sim.core.paths.REPO_ROOT / "docs" / "scenarios.md"
+
+
+def _guide_tables():
+    """The guide's field tables, in order: scenario, state, militant group, mediator."""
+    text = GUIDE.read_text(encoding="utf-8")
+    tables = text.split("| field | required | unit, scale | allowed | default |")[1:]
+    out = []
+    for table in tables:
+        rows = {}
+        for line in table.split("\n\n", 1)[0].splitlines()[2:]:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rows[cells[0].strip("`")] = cells[4]
+        out.append(rows)
+    return out
+
+
+def _documented(text):
+    """The default as the guide writes it, as a value (None: nothing to compare)."""
+    if text in ("none", "none (0)", "all 0"):
+        return "empty"
+    if text in ("", "required") or text.startswith("`{"):
+        return None
+    text = text.strip("`")
+    if text == '""':
+        return ""
+    if text in ("false", "true"):
+        return text == "true"
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("index", "spec"), [(0, Scenario), (1, StateSpec), (2, MilitantSpec), (3, MediatorSpec)]
+)
+def test_every_default_is_the_one_the_scenario_guide_documents(index, spec):
+    rows = _guide_tables()[index]
+    compared = 0
+    for f in dataclasses.fields(spec):
+        documented = _documented(rows.get(f.name, ""))
+        if documented is None:
+            continue
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        if documented == "empty":
+            assert not default or all(not any(v) for v in dataclasses.astuple(default)), f.name
+        else:
+            assert default == documented, (spec.__name__, f.name, default, documented)
+        compared += 1
+    assert compared >= 3  # the guide's table was found and read
+
+
+def test_a_field_left_out_takes_its_default_on_load():
+    minimal = {
+        "name": "two",
+        "states": {
+            "a": {"name": "A", "retaliation": {"name": "none"}},
+            "b": {"name": "B", "retaliation": {"name": "none"}},
+        },
+    }
+    scenario = sim.scenario_from_dict(minimal)
+    assert (scenario.start_rung, scenario.decay, scenario.ceasefire_cap) == (0, 0.05, 1)
+    assert (scenario.ceasefire_rung, scenario.war_deaths, scenario.in_ceasefire) == (1, 1000, False)
+    state = scenario.states["a"]
+    assert (state.compliance, state.memory_days, state.capability) == (1.0, 7, 1.0)
+    assert (state.resolve, state.restraint, state.pressure_half_life) == (0.5, 0.5, 14.0)
+    assert type(scenario.ceasefire).__name__ == "NoCeasefire"
