@@ -183,8 +183,8 @@ def test_survival_without_a_horizon_says_what_it_needs_and_one_replication_is_a_
     table = pd.DataFrame({"replication": [0], "day_rung_1": [3.0]})
     with pytest.raises(ValueError) as info:
         survival(table, rung=1)
-    assert "survival needs outcomes.attrs['horizon'], the day replications are censored" in str(
-        info.value
+    assert str(info.value) == (
+        "survival needs outcomes.attrs['horizon'], the day replications are censored"
     )
     table.attrs["horizon"] = 10
     one = survival(table, rung=1)
@@ -220,3 +220,20 @@ def test_perfectly_discordant_pairs_widen_the_paired_interval_to_the_sum_of_the_
     assert (low, high) == (pytest.approx(-2 * w), pytest.approx(2 * w))
     independent = paired_score_interval(0, 1, 1, 0, paired=False)
     assert independent == (pytest.approx(-math.sqrt(2) * w), pytest.approx(math.sqrt(2) * w))
+
+
+def test_a_small_positive_correlation_is_corrected_to_none():
+    from sim.analysis.stats import paired_score_interval
+
+    # Newcombe's correction: phi = 0 while both * neither - a_only * b_only <= n / 2. Table
+    # (2, 0, 6, 2): the cross product 4 lies between n / 3 and n / 2 (n = 10), so the paired
+    # interval is the independent one.
+    assert paired_score_interval(2, 0, 6, 2) == paired_score_interval(2, 0, 6, 2, paired=False)
+
+
+def test_one_trial_is_enough_for_an_interval_and_none_is_refused():
+    est = binomial_interval(1, 1)
+    assert (est.estimate, est.high, est.n) == (1.0, 1.0, 1)
+    assert est.low == pytest.approx(st.norm.ppf(0.975) ** -2 / (1 + st.norm.ppf(0.975) ** -2))
+    with pytest.raises(ValueError, match=r"^n must be >= 1, got 0$"):
+        binomial_interval(0, 0)
