@@ -15,6 +15,10 @@ Usage::
     python tools/mutation.py rules stats     # some modules
     python tools/mutation.py --list          # the modules and their tests
     python tools/mutation.py rules --survivors   # print the diff of each surviving mutant
+    python tools/mutation.py engine --survivors-only   # re-test survivors only
+
+A later run re-tests only the mutants not yet detected (tests are only ever added); delete
+``build/mutation/NAME`` for a fresh run.
 
 The score printed is detected / (detected + survived + no tests) per module, where detected
 mutants are those killed by a failing test or by a time-out; the mutants
@@ -147,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-run", action="store_true", help="report the last run's results without running"
     )
+    parser.add_argument(
+        "--survivors-only",
+        action="store_true",
+        help="re-test only the mutants that survived or found no test (not those never run)",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.modules) - set(modules))
     if unknown:
@@ -165,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--max-children", str(args.workers)]
         if (folder / "mutants").is_dir():
             # Given names, mutmut re-runs exactly those mutants.
-            retest = sorted(k for k, v in _statuses(folder, names).items() if v in RETEST)
+            wanted = RETEST[:2] if args.survivors_only else RETEST
+            retest = sorted(k for k, v in _statuses(folder, names).items() if v in wanted)
             command = command + retest if retest else []
         else:
             command += names

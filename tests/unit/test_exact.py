@@ -39,6 +39,9 @@ def birth(markov_scenario):
 def test_a_pure_birth_ladder_reaches_rung_k_with_the_binomial_chance(birth):
     horizon = 40
     exact = exact_escalation(birth, horizon)
+    # Documented shapes: one row per rung, one column per day 0..T.
+    assert exact.reached.shape == (6, horizon + 1) and exact.in_ceasefire.shape == (horizon + 1,)
+    assert exact.first_day_pmf(3).shape == (horizon + 1,)
     up = 1 - (1 - P_A) * (1 - P_B)
     for k in range(6):
         for t in (0, 1, 2, 10, 40):
