@@ -10,6 +10,7 @@ import pytest
 from scenario_edits import edited
 from scipy import stats
 
+import sim
 from sim.validation.exact import (
     absorption_probability,
     action_matrix,
@@ -133,3 +134,36 @@ def test_the_chain_refuses_what_it_cannot_solve(markov_scenario, seed_scenario):
         chain_parameters(seed_scenario)
     with pytest.raises(ValueError, match=r"^scenario\.ceasefire: the exact chain needs"):
         chain_parameters(edited(markov_scenario, ceasefire={"name": "grim_trigger"}))
+
+
+def test_the_refusals_name_what_was_found(markov_scenario):
+    with pytest.raises(
+        ValueError, match=r"needs 'constant_probability' or 'none', got OrderedLogit$"
+    ):
+        chain_parameters(
+            edited(markov_scenario, states__alpha__retaliation={"name": "ordered_logit"})
+        )
+    with pytest.raises(ValueError, match=r"'none', got GrimTrigger$"):
+        chain_parameters(edited(markov_scenario, ceasefire={"name": "grim_trigger"}))
+    data = markov_scenario.to_dict()
+    data["states"]["gamma"] = dict(data["states"]["beta"], name="State C")
+    with pytest.raises(
+        ValueError,
+        match=r"^the exact chain covers one pair of states; the scenario"
+        r" has 3 states$",
+    ):
+        chain_parameters(sim.scenario_from_dict(data))
+
+
+def test_rung_zero_cannot_decay_and_a_zero_cap_holds_compliant_states_to_no_action(markov_scenario):
+    chain = chain_parameters(markov_scenario)
+    med = mediation_matrix(chain)
+    row = med[0, 0, 0]  # rung 0, free, nobody acted: it stays at 0 (the broker is not engaged)
+    assert row[0] == pytest.approx(1.0) and row.sum() == pytest.approx(1.0)
+    # Cap 0 under a ceasefire: a complying state that wants to act does nothing at all.
+    capped = chain_parameters(edited(markov_scenario, ceasefire_cap=0, ceasefire_rung=0))
+    act = action_matrix(capped)[2 + 6]  # rung 2, under a ceasefire
+    comply_or_idle = [(1 - p) + p * c for p, c in ((0.04, 0.7), (0.03, 0.5))]
+    # Highest action 0 (nobody acts above the cap): the rung stays at 2, not blocked.
+    assert act[2, 1, 0] == pytest.approx(comply_or_idle[0] * comply_or_idle[1])
+    assert act.sum() == pytest.approx(1.0)
