@@ -133,3 +133,22 @@ def test_the_sbc_experiment_writes_ranks_coverage_and_the_rank_histogram(tmp_pat
     assert {"sbc_ranks.csv", "sbc_coverage.csv", "manifest.json"} <= names
     assert (result.folder / "figures" / "sbc_ranks.png").is_file()
     assert (tmp_path / "calibrate_sbc" / "calibration" / "bank" / "chunk-0000.parquet").is_file()
+
+
+def test_the_smc_method_calibrates_once_per_fold_and_replicate(seed_scenario, record, tmp_path):
+    from sim.calibration import CalibrationSettings
+    from sim.calibration.smc_checks import leave_one_out, simulation_based_calibration
+
+    two = ("states.pakistan.retaliation.p_act", "states.afghanistan.retaliation.p_act")
+    tiny = CalibrationSettings(parameters=two, population_size=4, generations=1,
+                               max_simulations=40)  # fmt: skip
+    episode = record["episode_id"].iloc[-1]
+    checks = CheckSettings(method="smc", draws=3, copies=2, replicates=2, episodes=[episode],
+                           resamples=100)  # fmt: skip
+    loo = leave_one_out(seed_scenario, tmp_path / "loo", tiny, checks, seed=1)
+    assert (tmp_path / "loo" / f"fold-{episode}" / "abc.db").is_file()
+    assert set(loo.table["episode_id"]) == {episode}
+    assert loo.folds["episode_id"].tolist() == [episode]
+    sbc = simulation_based_calibration(seed_scenario, tmp_path / "sbc", tiny, checks, seed=1)
+    assert len(sbc.ranks) == 2 * len(two) and sbc.ranks["rank"].between(0, 3).all()
+    assert (tmp_path / "sbc" / "replicate-01" / "posterior.parquet").is_file()
