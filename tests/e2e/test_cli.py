@@ -211,8 +211,17 @@ def _is_backtest(path: Path) -> bool:
     return "backtest" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
+def _is_calibration(path: Path) -> bool:
+    # A calibration (a `calibration:` node) runs ABC-SMC, or a check of it, for many minutes at
+    # its own budget: tests/e2e/test_calibration_cli.py runs calibrate_tiny end to end, and
+    # tests/unit/test_calibration*.py the checks at tiny budgets.
+    return "calibration" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
 MONTE_CARLO = sorted(
-    p.stem for p in EXPERIMENTS_DIR.glob("*.yaml") if not _is_sweep(p) and not _is_backtest(p)
+    p.stem
+    for p in EXPERIMENTS_DIR.glob("*.yaml")
+    if not _is_sweep(p) and not _is_backtest(p) and not _is_calibration(p)
 )
 
 
