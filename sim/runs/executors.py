@@ -11,8 +11,8 @@ finish. Each task carries ``index``, ``seed``, ``first`` and ``size`` (a chunk o
   (a parent-death signal on Linux, a watchdog thread elsewhere), and close their copy of a
   sweep's lock, so a rerun is never blocked by a leftover worker.
 - ``dask``: Dask distributed, on the cluster behind a scheduler address, or on a
-  ``LocalCluster`` started for the run and closed after it, with the fixes of
-  ``ECOSYSTEM-NOTES.md``: the nanny's ``MALLOC_TRIM_THRESHOLD_`` is not set in the workers (it
+  ``LocalCluster`` started for the run and closed after it, with fixes found by measurement
+  (docs/montecarlo.md): the nanny's ``MALLOC_TRIM_THRESHOLD_`` is not set in the workers (it
   halves NumPy's speed), no dashboard and no fixed HTTP port, one thread per worker process,
   and the parent's ``os.environ`` (which ``LocalCluster`` edits) is restored afterwards.
 
