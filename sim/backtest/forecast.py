@@ -1,6 +1,6 @@
 """Forecasts of past episodes: replay the record up to the trigger, apply it, simulate 30 days.
 
-For each episode of a library (:func:`sim.history.timeline.load_episodes`) the model is asked what a
+For each episode of a library (:func:`sim.history.episodes.load_episodes`) the model is asked what a
 forecaster holding it on the trigger day would have said:
 
 1. the timeline is replayed (:func:`sim.history.replay`, the model's own updates) through every
@@ -254,7 +254,7 @@ def forecast_episode(
     events : DataFrame
         The timeline.
     episode : row
-        A row of :func:`sim.history.timeline.load_episodes` (attributes ``episode_id``, ``coding``,
+        A row of :func:`sim.history.episodes.load_episodes` (attributes ``episode_id``, ``coding``,
         ``trigger_date``, ``striking_side``, ``scored_side``).
     replications : int
         R, >= 1.

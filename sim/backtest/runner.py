@@ -35,7 +35,8 @@ from sim.backtest.scores import (
     skill_table,
 )
 from sim.core.errors import ConfigError, did_you_mean
-from sim.history.timeline import load_episodes, load_events, load_reference_class
+from sim.history.episodes import load_episodes, load_reference_class
+from sim.history.timeline import load_events
 from sim.scenario.schema import Scenario
 from sim.storage.store import write_csv
 

@@ -86,7 +86,7 @@ def reference_rates(reference: pd.DataFrame) -> dict[str, np.ndarray | float]:
     Parameters
     ----------
     reference : DataFrame
-        From :func:`sim.history.timeline.load_reference_class`; only rows with a known outcome
+        From :func:`sim.history.episodes.load_reference_class`; only rows with a known outcome
         count, and of an episode coded twice only coding ``a``.
 
     Returns

@@ -277,7 +277,7 @@ def bank_leave_one_out(
     """
     from sim.backtest.scores import forecast_table, score_table, skill_table
     from sim.calibration.checks import LooResult, observed_probabilities, predictive_forecasts
-    from sim.history.timeline import load_reference_class
+    from sim.history.episodes import load_reference_class
 
     sides = record["scored_side"].to_numpy()
     known = record["ceasefire_30d"].notna().to_numpy()

@@ -14,7 +14,8 @@ from sim.calibration.record import EpisodeStarts, library_record
 from sim.calibration.settings import CalibrationSettings
 from sim.calibration.smc_checks import leave_one_out, simulation_based_calibration
 from sim.core.errors import ConfigError
-from sim.history.timeline import load_episodes, load_events
+from sim.history.episodes import load_episodes
+from sim.history.timeline import load_events
 from sim.scenario.schema import Scenario
 
 __all__ = ["run_check"]

@@ -60,7 +60,7 @@ def library_record(episodes: pd.DataFrame, coding: str = "a") -> pd.DataFrame:
     Parameters
     ----------
     episodes : DataFrame
-        The library (:func:`sim.history.timeline.load_episodes`).
+        The library (:func:`sim.history.episodes.load_episodes`).
     coding : str
         ``a``: every episode's first account; ``b``: the second account where the sources
         disagree, else the first (as the back-test scores them).

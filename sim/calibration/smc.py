@@ -43,7 +43,8 @@ from sim.calibration.record import (
 from sim.calibration.settings import DEFAULT_PARAMETERS, CalibrationSettings
 from sim.calibration.summary import distance, summary_statistics
 from sim.core.errors import ConfigError, did_you_mean
-from sim.history.timeline import load_episodes, load_events
+from sim.history.episodes import load_episodes
+from sim.history.timeline import load_events
 from sim.scenario.loading import scenario_from_dict
 from sim.scenario.schema import Scenario
 from sim.storage.store import write_csv, write_json, write_parquet

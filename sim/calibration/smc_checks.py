@@ -28,7 +28,8 @@ from sim.calibration.record import EpisodeStarts, library_record, set_values, si
 from sim.calibration.settings import CalibrationSettings
 from sim.calibration.smc import calibrate
 from sim.core.errors import ConfigError
-from sim.history.timeline import load_episodes, load_events, load_reference_class
+from sim.history.episodes import load_episodes, load_reference_class
+from sim.history.timeline import load_events
 from sim.scenario.loading import scenario_from_dict
 from sim.scenario.schema import Scenario
 

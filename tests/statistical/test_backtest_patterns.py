@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 from sim.backtest.forecast import forecast_episode
-from sim.history.timeline import load_episodes, load_events
+from sim.history.episodes import load_episodes
+from sim.history.timeline import load_events
 
 R = 4000
 SEED = 20260222

@@ -14,7 +14,8 @@ from scipy import stats
 from sim.calibration import EpisodeStarts, library_record
 from sim.calibration.bank import bank_leave_one_out, bank_sbc, simulate_bank
 from sim.calibration.settings import DEFAULT_PARAMETERS
-from sim.history.timeline import load_episodes, load_events
+from sim.history.episodes import load_episodes
+from sim.history.timeline import load_events
 
 pytest.importorskip("pyabc", reason="the calibration extra (pyabc) is not installed")
 

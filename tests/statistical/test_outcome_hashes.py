@@ -74,7 +74,8 @@ def outcome_table(name: str, root: Path) -> pd.DataFrame:
         return run_robustness_from_config(exp.config).probabilities
     if exp.config.get("calibration") is not None:
         from sim.calibration import EpisodeStarts, library_record, simulate_record
-        from sim.history.timeline import load_episodes, load_events
+        from sim.history.episodes import load_episodes
+        from sim.history.timeline import load_events
 
         # A calibration's simulator: 20 copies of the episode record at the point values.
         starts = EpisodeStarts(library_record(load_episodes()), load_events())

@@ -10,7 +10,8 @@ import pytest
 
 from sim.backtest.forecast import episode_start, forecast_episode, trigger_rows
 from sim.history import replay
-from sim.history.timeline import load_episodes, load_events
+from sim.history.episodes import load_episodes
+from sim.history.timeline import load_events
 
 R = 300
 

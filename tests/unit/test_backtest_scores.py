@@ -24,7 +24,7 @@ from sim.backtest.scores import (
     skill,
     skill_table,
 )
-from sim.history.timeline import load_reference_class
+from sim.history.episodes import load_reference_class
 
 RUNGS = np.array([0.1, 0.2, 0.1, 0.3, 0.2, 0.1])
 

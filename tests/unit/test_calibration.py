@@ -23,7 +23,8 @@ from sim.calibration import (
 )
 from sim.calibration.record import replay_key
 from sim.core.errors import ConfigError
-from sim.history.timeline import load_episodes, load_events
+from sim.history.episodes import load_episodes
+from sim.history.timeline import load_events
 from sim.storage.store import read_parquet
 
 pytest.importorskip("pyabc", reason="the calibration extra (pyabc) is not installed")

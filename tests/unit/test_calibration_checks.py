@@ -13,7 +13,8 @@ from sim.calibration.bank import bank_leave_one_out, bank_sbc, bank_statistics, 
 from sim.calibration.checks import CheckSettings
 from sim.calibration.settings import DEFAULT_PARAMETERS
 from sim.core.errors import ConfigError
-from sim.history.timeline import load_episodes, load_events
+from sim.history.episodes import load_episodes
+from sim.history.timeline import load_events
 
 pytest.importorskip("pyabc", reason="the calibration extra (pyabc) is not installed")
 

@@ -8,15 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.history.timeline import (
+from sim.history.episodes import (
     ARMED_RUNG,
     EPISODE_COLUMNS,
     MAX_RUNG,
-    TimelineError,
     load_episodes,
-    load_events,
     load_reference_class,
 )
+from sim.history.timeline import TimelineError, load_events
 
 GOOD = {
     "episode_id": "XX-YY-2020-01-01",

@@ -13,7 +13,8 @@ import pytest
 import sim
 from sim.core.ladder import MAX_RUNG
 from sim.core.paths import CONFIG_DIR, REPO_ROOT, SEEDS_DIR
-from sim.history.timeline import EVENT_COLUMNS, KILLED_GROUPS, KINDS, load_episodes
+from sim.history.episodes import load_episodes
+from sim.history.timeline import EVENT_COLUMNS, KILLED_GROUPS, KINDS
 from sim.scenario.loading import scenario_from_dict
 
 EVENTS = SEEDS_DIR / "ind_pak_2019_events.csv"

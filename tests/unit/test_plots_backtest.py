@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from sim.backtest.forecast import EpisodeForecast
 from sim.backtest.scores import forecast_table
-from sim.history.timeline import load_reference_class
+from sim.history.episodes import load_reference_class
 from sim.plots.backtest import episode_forecasts, reliability_diagram, save_backtest_figures
 
 
