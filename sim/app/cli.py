@@ -105,7 +105,7 @@ def _check_posterior_support(cfg: DictConfig) -> None:
 
 
 def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: list[str]) -> None:
-    from sim.sweeps.runner import run_sweep_from_config
+    from sim.sweeps.from_config import run_sweep_from_config
 
     result = run_sweep_from_config(cfg, results=folder, overrides=overrides, command=command)
     if cfg.output.figures and result.ok:

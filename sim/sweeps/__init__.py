@@ -1,5 +1,6 @@
 """Sweeps: many points of a design on common random numbers, resumable from their folder."""
 
+from sim.sweeps.from_config import run_sweep_from_config
 from sim.sweeps.runner import (
     DESIGNS,
     Parameter,
@@ -11,7 +12,6 @@ from sim.sweeps.runner import (
     outcome_columns,
     point_scenario,
     run_sweep,
-    run_sweep_from_config,
 )
 
 __all__ = [

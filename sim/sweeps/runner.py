@@ -15,13 +15,13 @@ by :func:`~sim.scenario.scenario_from_dict`, so a bad value gets the usual error
 The sweep is split by concern: its levers (:mod:`sim.sweeps.parameters`), the design
 (:mod:`sim.sweeps.design`), a point's scenario and row (:mod:`sim.sweeps.points`), the folder
 that makes it resumable (:mod:`sim.sweeps.folder`), the result read back
-(:mod:`sim.sweeps.result`), and here the running of points and the config way in. The names of
-those modules are re-exported here and from :mod:`sim.sweeps`.
+(:mod:`sim.sweeps.result`), the config way in (:mod:`sim.sweeps.from_config`), and here the
+running of points. The names of those modules (but the config way in, which builds on this one)
+are re-exported here, and all of them from :mod:`sim.sweeps`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import math
 import os
@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from omegaconf import DictConfig
 from tqdm import tqdm
 
 from sim.analysis.predictive import DRAW
@@ -99,7 +98,6 @@ __all__ = [
     "outcome_columns",
     "point_scenario",
     "run_sweep",
-    "run_sweep_from_config",
 ]
 
 
@@ -426,99 +424,3 @@ def _compute_point(task: _PointTask) -> _PointDone:
         }
         return _PointDone(point.index, None, failure)
     return _PointDone(point.index, row, None, outcomes if task.keep else None)
-
-
-# --- the config way in -------------------------------------------------------------------------
-
-
-def run_sweep_from_config(
-    cfg: Mapping[str, Any],
-    results: str | os.PathLike | None = None,
-    overrides: Sequence[str] = (),
-    command: Sequence[str] | None = None,
-) -> SweepResult:
-    """Run the sweep of an experiment config: the entry of ``python -m sim experiment=NAME``.
-
-    Parameters
-    ----------
-    cfg : DictConfig or mapping
-        A config composed by Hydra from ``configs/config.yaml`` with a ``sweep`` node (see
-        :meth:`Sweep.from_config`): the scenario, a chosen retaliation or ceasefire rule, ``mc``
-        and ``executor`` are read and checked by :func:`sim.runs.experiment.experiment_from_config`.
-        A plain mapping (a notebook) may instead give ``scenario`` as a name or a scenario node,
-        ``mc`` (``replications``, ``horizon``, ``seed``, ``chunk_size``) and ``executor``.
-    results : path, optional
-        The run's results folder (Hydra's run directory). It gets ``config.yaml``,
-        ``overrides.yaml``, ``manifest.json`` (with ``sweep_folder``), the table as
-        ``summary.csv`` and ``sweep.parquet``. The sweep itself lives in a stable folder,
-        ``sweep.folder`` or ``<output.root>/<name>/sweep``, so the same command resumes it.
-    overrides, command : sequence of str
-        Recorded in the results folder.
-
-    Returns
-    -------
-    SweepResult
-        ``exit_code`` is 1 when some point failed.
-    """
-    node = dict(_plain(cfg["sweep"]))
-    if (_plain(cfg.get("history")) or {}).get("replay"):
-        # Each point would need its own replay (the replay reads the swept parameters).
-        raise ConfigError(
-            "history.replay",
-            "sweeps start from the scenario's values; a replayed "
-            "history is not supported in a sweep yet (set history.replay=false)",
-        )
-    if (_plain(cfg.get("mc")) or {}).get("stop"):
-        raise ConfigError(
-            "mc.stop",
-            "every point of a sweep runs mc.replications replications (paired differences "
-            "need the same ones); adaptive stopping is not supported in a sweep: remove mc.stop",
-        )
-    name = str(cfg.get("name") or node.get("name") or "sweep")
-    node.setdefault("name", name)
-    if isinstance(cfg, DictConfig):
-        from sim.runs.experiment import experiment_from_config
-
-        experiment = experiment_from_config(cfg, overrides=overrides)
-        scenario, mc, config = (
-            experiment.scenario,
-            dataclasses.asdict(experiment.mc),
-            experiment.config,
-        )
-        executor = dataclasses.asdict(experiment.executor)
-        root = experiment.output.root
-    else:
-        scenario, mc, config = cfg.get("scenario"), _plain(cfg.get("mc")) or {}, cfg
-        executor = cfg.get("executor")
-        root = (_plain(cfg.get("output")) or {}).get("root", "outputs")
-    node.setdefault("folder", str(Path(root) / node["name"] / "sweep"))
-    sweep = Sweep.from_config(node)
-    settings = {
-        k: mc[k] for k in ("replications", "horizon", "seed", "chunk_size") if mc.get(k) is not None
-    }
-    record = store.manifest(settings.get("seed"), command=command, extra={"experiment": name})
-    posterior = None
-    if isinstance(cfg, DictConfig):
-        posterior = experiment.posterior
-        settings["posterior_cell"] = experiment.mc.posterior_cell
-    progress = (_plain(cfg.get("output")) or {}).get("progress")
-    quiet = (_plain(cfg.get("output")) or {}).get("quiet")
-    result = run_sweep(
-        sweep,
-        scenario,
-        executor=executor,
-        config=config,
-        posterior=posterior,
-        progress=False if quiet else progress,
-        **settings,
-    )
-    if results is not None and Path(results).resolve() != result.folder.resolve():
-        folder = store.ResultsFolder.claim(results)  # another run may hold it
-        folder.write_config(_plain(config))
-        folder.write_overrides(list(overrides))
-        store.write_parquet(result.table, folder.path / TABLE_FILE)
-        folder.write_summary(result.table)
-        record["sweep_folder"] = str(result.folder.resolve())
-        record["points_failed"] = len(result.failures)
-        folder.write_manifest(store.finish_manifest(record))
-    return result

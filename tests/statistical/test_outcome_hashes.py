@@ -87,7 +87,7 @@ def outcome_table(name: str, root: Path) -> pd.DataFrame:
         return run_backtest(exp.scenario, replications=20, seed=exp.mc.seed).table
     if exp.config.get("sweep") is None:
         return exp.simulate(progress=False).outcomes
-    from sim.sweeps.runner import run_sweep_from_config
+    from sim.sweeps.from_config import run_sweep_from_config
 
     overrides = [*SWEEP_SMALL, f"output.root={root}"]
     if exp.config.sweep.get("design") == "saltelli":

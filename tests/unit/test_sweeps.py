@@ -11,6 +11,7 @@ from sim.analysis import stats
 from sim.app.multirun import gather_multirun
 from sim.core.errors import ConfigError
 from sim.storage import store
+from sim.sweeps.from_config import run_sweep_from_config
 from sim.sweeps.runner import (
     Parameter,
     Sweep,
@@ -19,7 +20,6 @@ from sim.sweeps.runner import (
     outcome_columns,
     point_scenario,
     run_sweep,
-    run_sweep_from_config,
 )
 
 MC = {"replications": 200, "horizon": 90, "seed": 11}

@@ -1,0 +1,118 @@
+"""The config way into a sweep: a composed experiment (or plain mapping) with a ``sweep:`` node.
+
+``python -m sim experiment=NAME`` hands such a config here (:mod:`sim.app.cli`); the points run in
+:func:`sim.sweeps.runner.run_sweep`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from sim.core.errors import ConfigError
+from sim.storage import store
+from sim.sweeps.design import Sweep
+from sim.sweeps.folder import TABLE_FILE
+from sim.sweeps.parameters import _plain
+from sim.sweeps.result import SweepResult
+from sim.sweeps.runner import run_sweep
+
+__all__ = ["run_sweep_from_config"]
+
+
+def run_sweep_from_config(
+    cfg: Mapping[str, Any],
+    results: str | os.PathLike | None = None,
+    overrides: Sequence[str] = (),
+    command: Sequence[str] | None = None,
+) -> SweepResult:
+    """Run the sweep of an experiment config: the entry of ``python -m sim experiment=NAME``.
+
+    Parameters
+    ----------
+    cfg : DictConfig or mapping
+        A config composed by Hydra from ``configs/config.yaml`` with a ``sweep`` node (see
+        :meth:`Sweep.from_config`): the scenario, a chosen retaliation or ceasefire rule, ``mc``
+        and ``executor`` are read and checked by :func:`sim.runs.experiment.experiment_from_config`.
+        A plain mapping (a notebook) may instead give ``scenario`` as a name or a scenario node,
+        ``mc`` (``replications``, ``horizon``, ``seed``, ``chunk_size``) and ``executor``.
+    results : path, optional
+        The run's results folder (Hydra's run directory). It gets ``config.yaml``,
+        ``overrides.yaml``, ``manifest.json`` (with ``sweep_folder``), the table as
+        ``summary.csv`` and ``sweep.parquet``. The sweep itself lives in a stable folder,
+        ``sweep.folder`` or ``<output.root>/<name>/sweep``, so the same command resumes it.
+    overrides, command : sequence of str
+        Recorded in the results folder.
+
+    Returns
+    -------
+    SweepResult
+        ``exit_code`` is 1 when some point failed.
+    """
+    node = dict(_plain(cfg["sweep"]))
+    if (_plain(cfg.get("history")) or {}).get("replay"):
+        # Each point would need its own replay (the replay reads the swept parameters).
+        raise ConfigError(
+            "history.replay",
+            "sweeps start from the scenario's values; a replayed "
+            "history is not supported in a sweep yet (set history.replay=false)",
+        )
+    if (_plain(cfg.get("mc")) or {}).get("stop"):
+        raise ConfigError(
+            "mc.stop",
+            "every point of a sweep runs mc.replications replications (paired differences "
+            "need the same ones); adaptive stopping is not supported in a sweep: remove mc.stop",
+        )
+    name = str(cfg.get("name") or node.get("name") or "sweep")
+    node.setdefault("name", name)
+    if isinstance(cfg, DictConfig):
+        from sim.runs.experiment import experiment_from_config
+
+        experiment = experiment_from_config(cfg, overrides=overrides)
+        scenario, mc, config = (
+            experiment.scenario,
+            dataclasses.asdict(experiment.mc),
+            experiment.config,
+        )
+        executor = dataclasses.asdict(experiment.executor)
+        root = experiment.output.root
+    else:
+        scenario, mc, config = cfg.get("scenario"), _plain(cfg.get("mc")) or {}, cfg
+        executor = cfg.get("executor")
+        root = (_plain(cfg.get("output")) or {}).get("root", "outputs")
+    node.setdefault("folder", str(Path(root) / node["name"] / "sweep"))
+    sweep = Sweep.from_config(node)
+    settings = {
+        k: mc[k] for k in ("replications", "horizon", "seed", "chunk_size") if mc.get(k) is not None
+    }
+    record = store.manifest(settings.get("seed"), command=command, extra={"experiment": name})
+    posterior = None
+    if isinstance(cfg, DictConfig):
+        posterior = experiment.posterior
+        settings["posterior_cell"] = experiment.mc.posterior_cell
+    progress = (_plain(cfg.get("output")) or {}).get("progress")
+    quiet = (_plain(cfg.get("output")) or {}).get("quiet")
+    result = run_sweep(
+        sweep,
+        scenario,
+        executor=executor,
+        config=config,
+        posterior=posterior,
+        progress=False if quiet else progress,
+        **settings,
+    )
+    if results is not None and Path(results).resolve() != result.folder.resolve():
+        folder = store.ResultsFolder.claim(results)  # another run may hold it
+        folder.write_config(_plain(config))
+        folder.write_overrides(list(overrides))
+        store.write_parquet(result.table, folder.path / TABLE_FILE)
+        folder.write_summary(result.table)
+        record["sweep_folder"] = str(result.folder.resolve())
+        record["points_failed"] = len(result.failures)
+        folder.write_manifest(store.finish_manifest(record))
+    return result
