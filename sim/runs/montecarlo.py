@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import shutil
 import sys
 import time
@@ -38,6 +37,7 @@ from tqdm import tqdm
 
 from sim.core.errors import EnvironmentFault
 from sim.engine.compiled import choose_engine
+from sim.runs.capacity import OutcomeBuffer, check_disk
 from sim.runs.chunks import ChunkResult, ChunkTask, _concat, _run_task, chunk_bounds, run_chunk
 from sim.runs.executors import EXECUTORS, available_cores, open_executor
 from sim.runs.result import SimulationResult
@@ -73,94 +73,6 @@ _PROGRESS_DELAY_S = 2.0
 # 256 (docs/posterior.md), about 1 ms per model-day against about 1 us per replication-day.
 # Weighs the engine choice of runs over a posterior, which advance their cells one by one.
 _CELL_OVERHEAD = 1024
-
-
-class _Outcomes:
-    """Outcome rows of finished chunks placed into preallocated columns, replication order.
-
-    Memory: the final table plus one chunk, not twice the table as a concatenation would take.
-    """
-
-    def __init__(self) -> None:
-        self.capacity = 0
-        self.columns: dict[str, np.ndarray] | None = None
-        self.rows = 0
-        self.attrs: dict[str, Any] = {}
-
-    def reserve(self, rows: int) -> None:
-        """Make room for `rows` rows (copying the rows so far if the columns must grow)."""
-        if rows <= self.capacity:
-            return
-        if self.columns is not None:
-            _check_memory(rows, sum(c.dtype.itemsize for c in self.columns.values()))
-            grown = {}
-            for name, column in self.columns.items():
-                grown[name] = np.empty(rows, column.dtype)
-                grown[name][: self.rows] = column[: self.rows]
-            self.columns = grown
-        self.capacity = rows
-
-    def add(self, first: int, frame: pd.DataFrame) -> None:
-        if self.columns is None:
-            _check_memory(self.capacity, sum(frame[c].dtype.itemsize for c in frame.columns))
-            # np.empty pages are not touched, hence not resident, until rows land on them.
-            self.columns = {c: np.empty(self.capacity, frame[c].dtype) for c in frame.columns}
-            self.attrs = dict(frame.attrs)
-        for name, column in self.columns.items():
-            column[first : first + len(frame)] = frame[name].to_numpy()
-        self.rows = max(self.rows, first + len(frame))
-
-    def frame(self) -> pd.DataFrame:
-        columns = self.columns or {}
-        if self.rows < self.capacity:
-            columns = {c: a[: self.rows].copy() for c, a in columns.items()}
-        frame = pd.DataFrame(columns, copy=False)
-        frame.attrs.update(self.attrs)
-        return frame
-
-
-def available_memory() -> int | None:
-    """Bytes of memory a new allocation can take without swapping, or None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _check_memory(rows: int, row_bytes: int) -> None:
-    """Refuse, before allocating, an outcome table larger than the memory available."""
-    need, free = rows * row_bytes, available_memory()
-    if free is not None and need > free:
-        raise EnvironmentFault(
-            f"the outcomes of {rows:,} replications need {need / 1e9:,.1f} GB of memory and "
-            f"{free / 1e9:,.1f} GB are available; stream them to disk (simulate(out_dir=...); "
-            "python -m sim always does) or run fewer replications"
-        )
-
-
-def _check_disk(chunk_file: Path, chunks: int) -> None:
-    """Refuse a run whose outcomes would not fit on the disk, measured on its first chunk.
-
-    The chunk files and then their compacted copy are on disk together for a moment: twice
-    the chunks' size is needed.
-    """
-    total = chunk_file.stat().st_size * chunks
-    free = shutil.disk_usage(chunk_file.parent).free
-    if 2 * total > free:
-        folder = chunk_file.parent.parent
-        raise EnvironmentFault(
-            f"{folder}: the outcomes of {chunks:,} chunks would take about {total / 1e9:,.1f} GB "
-            f"(measured on the first), twice that while they are compacted, and "
-            f"{free / 1e9:,.1f} GB are free; free some space, write them elsewhere "
-            "(output.root), or run fewer replications"
-        )
 
 
 def show_progress(progress: bool | None) -> bool:
@@ -297,7 +209,7 @@ def simulate(
     )
     ran, workers = _where_to_run(executor, workers, scheduler, plan.chunks)
     writer = _chunk_writer(out_dir)
-    gathered = _Gathered(table=None if writer else _Outcomes(), writer=writer)
+    gathered = _Gathered(table=None if writer else OutcomeBuffer(), writer=writer)
     with open_executor(ran, workers, scheduler) as pool:
         ready = time.perf_counter()
         _run_rounds(pool, plan, replications, gathered, progress)
@@ -486,7 +398,7 @@ def _chunk_writer(out_dir: str | Path | None) -> ChunkWriter | None:
 class _Gathered:
     """What the finished chunks have given so far: outcomes (in memory or on disk), recordings."""
 
-    table: _Outcomes | None
+    table: OutcomeBuffer | None
     writer: ChunkWriter | None
     events: dict[int, pd.DataFrame] = field(default_factory=dict)
     trajectories: dict[int, pd.DataFrame] = field(default_factory=dict)
@@ -502,7 +414,7 @@ class _Gathered:
             written = self.writer.write(chunk.index, chunk.outcomes)
             if self.done == 0 and rule is None:  # a stopping rule may end long before the cap
                 try:
-                    _check_disk(written, chunks)
+                    check_disk(written, chunks)
                 except EnvironmentFault:
                     shutil.rmtree(self.writer.directory)  # the space is the user's again
                     raise
