@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from sim.analysis.stats import survival
+from sim.analysis.survival import survival
 from sim.core.ladder import RUNG_NAMES
 from sim.plots.style import (
     _GROUP_COLOURS,
@@ -344,7 +344,7 @@ def survival_curves(
     -------
     Figure
         One step line per rung through ``(0, *days, horizon)`` with its pointwise log-log band,
-        from :func:`sim.analysis.stats.survival`, in percent.
+        from :func:`sim.analysis.survival.survival`, in percent.
     """
     outcomes, _, scenario = _outcomes_names(run)
     if rungs is None:

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from sim.analysis import predictive, stats
 from sim.analysis.predictive import PREDICTIVE_LEVEL, PredictiveDifference, PredictiveEstimate
+from sim.analysis.survival import survival
 from sim.scenario.posterior import Posterior
 from sim.scenario.schema import Scenario
 
@@ -180,7 +181,7 @@ class SimulationResult:
 
     def survival(self, rung: int) -> stats.SurvivalResult:
         """Kaplan-Meier curve of the time to reach `rung`, censored at the horizon."""
-        return stats.survival(self._columns(f"day_rung_{rung}"), rung)
+        return survival(self._columns(f"day_rung_{rung}"), rung)
 
     def compare(
         self, other: SimulationResult, rung: int, within: float | None = None

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.analysis.stats import binomial_interval, paired_score_interval, survival
+from sim.analysis.stats import binomial_interval, paired_score_interval
+from sim.analysis.survival import survival
 from sim.validation.exact import exact_escalation
 
 LEVEL = 0.95

@@ -14,8 +14,8 @@ from sim.analysis.stats import (
     paired_difference,
     paired_score_interval,
     summary_table,
-    survival,
 )
+from sim.analysis.survival import survival
 
 NAN = math.nan
 

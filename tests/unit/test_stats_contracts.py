@@ -16,8 +16,8 @@ from sim.analysis.stats import (
     escalation_probability,
     paired_difference,
     summary_table,
-    survival,
 )
+from sim.analysis.survival import survival
 
 NAN = math.nan
 
