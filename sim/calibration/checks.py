@@ -35,6 +35,7 @@ from sim.calibration.record import (
     simulate_record,
 )
 from sim.core.errors import ConfigError, did_you_mean
+from sim.core.intervals import format_interval
 from sim.scenario.loading import scenario_from_dict
 from sim.scenario.schema import Scenario
 from sim.storage.store import write_csv
@@ -254,8 +255,8 @@ class LooResult:
             for row in part.itertuples(index=False):
                 lines.append(
                     f"  {row.outcome:14s} {row.score:5s} model {row.model:.3f} base rate "
-                    f"{row.baseline_score:.3f} skill {row.skill:+.2f} "
-                    f"[{row.ci_low:+.2f}, {row.ci_high:+.2f}]"
+                    f"{row.baseline_score:.3f} skill "
+                    + format_interval(row.skill, row.ci_low, row.ci_high, digits=2, signed=True)
                 )
         worst = self.observed.nsmallest(5, "p_observed")
         lines.append("least predictive probability of an observed outcome:")

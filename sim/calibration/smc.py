@@ -43,6 +43,7 @@ from sim.calibration.record import (
 from sim.calibration.settings import DEFAULT_PARAMETERS, CalibrationSettings
 from sim.calibration.summary import distance, summary_statistics
 from sim.core.errors import ConfigError, did_you_mean
+from sim.core.intervals import format_interval
 from sim.history.episodes import load_episodes
 from sim.history.timeline import load_events
 from sim.scenario.loading import scenario_from_dict
@@ -117,7 +118,7 @@ class CalibrationResult:
         if self.new_simulations and self.seconds > 0:
             lines[0] += f" ({self.new_simulations / self.seconds:.1f} records/s)"
         for column, (mean, low, high) in posterior_intervals(self.posterior).items():
-            lines.append(f"  {column}: {mean:.3f} [{low:.3f}, {high:.3f}]")
+            lines.append(f"  {column}: {format_interval(mean, low, high)}")
         return "\n".join(lines)
 
 
