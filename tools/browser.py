@@ -120,6 +120,13 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float, log) -> N
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError as exc:
+            # The server answers, but with an error page: waiting longer will not help.
+            log.seek(0)
+            output = log.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(
+                f"the Solara server at {url} answered HTTP {exc.code}:\n{output}"
+            ) from None
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
     log.seek(0)
