@@ -93,16 +93,17 @@ def run_calibration_experiment(
     )
     results.write_manifest(record)
     ex = experiment.executor
-    result = calibrate(
-        experiment.scenario,
-        database,
-        settings,
-        seed=experiment.mc.seed,
-        executor=ex.name,
-        workers=ex.workers,
-        scheduler=ex.scheduler,
-        progress=bool(experiment.output.progress is not False and not experiment.output.quiet),
-    )
+    with results.removed_if_unused():  # the episode and event files are read here
+        result = calibrate(
+            experiment.scenario,
+            database,
+            settings,
+            seed=experiment.mc.seed,
+            executor=ex.name,
+            workers=ex.workers,
+            scheduler=ex.scheduler,
+            progress=bool(experiment.output.progress is not False and not experiment.output.quiet),
+        )
     for name in _COPIED:
         shutil.copy2(database / name, results.path / name)
     extra: dict[str, Any] = {
@@ -176,18 +177,19 @@ def run_check_experiment(
     )
     results.write_manifest(record)
     ex = experiment.executor
-    result = run_check(
-        kind,
-        experiment.scenario,
-        database,
-        settings,
-        checks,
-        seed=experiment.mc.seed,
-        executor=ex.name,
-        workers=ex.workers,
-        scheduler=ex.scheduler,
-        progress=bool(experiment.output.progress is not False and not experiment.output.quiet),
-    )
+    with results.removed_if_unused():  # the episode and event files are read here
+        result = run_check(
+            kind,
+            experiment.scenario,
+            database,
+            settings,
+            checks,
+            seed=experiment.mc.seed,
+            executor=ex.name,
+            workers=ex.workers,
+            scheduler=ex.scheduler,
+            progress=bool(experiment.output.progress is not False and not experiment.output.quiet),
+        )
     result.write(results.path)
     extra: dict[str, Any] = {}
     if kind == "sbc" and experiment.output.figures:

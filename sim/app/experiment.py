@@ -261,7 +261,8 @@ def run_backtest_experiment(
     )
     results.write_manifest(record)
     progress = experiment.output.progress and not experiment.output.quiet
-    result = run_backtest(experiment.scenario, mc.replications, mc.seed, settings, progress)
+    with results.removed_if_unused():  # the episode files are read here
+        result = run_backtest(experiment.scenario, mc.replications, mc.seed, settings, progress)
     result.write(results.path)
     extra: dict[str, Any] = {"episodes": int(result.episodes["episode_id"].nunique())}
     if experiment.output.figures:

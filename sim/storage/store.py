@@ -26,7 +26,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +88,8 @@ OUTCOMES_FILE = "outcomes.parquet"
 SUMMARY_FILE = "summary.csv"
 FIGURES_DIR = "figures"
 _CHUNKS_DIR = "outcomes"
+# What a run writes before it reads any input it loads late (ResultsFolder.removed_if_unused).
+_START_FILES = frozenset({CONFIG_FILE, OVERRIDES_FILE, MANIFEST_FILE})
 _FOLDER_HOLDS = (
     f"a results folder holds {MANIFEST_FILE}, {CONFIG_FILE}, {OVERRIDES_FILE}, "
     f"{OUTCOMES_FILE}, {SUMMARY_FILE} and {FIGURES_DIR}/"
@@ -176,6 +180,28 @@ class ResultsFolder:
                 json.dump({"seed": None, "finished": None, "claimed_by_pid": os.getpid()}, handle)
             return cls(candidate)
         raise FileExistsError(f"no free folder name for {wanted}")
+
+    @contextmanager
+    def removed_if_unused(self) -> Iterator[ResultsFolder]:
+        """Remove this folder if the run fails on its inputs before writing any result.
+
+        Some runs read inputs after they have claimed their folder and written its config and
+        manifest (the back-test's episode files, the calibration's record): a bad file or a
+        missing one (ValueError or OSError) must then not leave a folder that looks like a run.
+        A folder holding anything besides those start files is kept, as is one whose run was
+        interrupted (a sweep or a calibration resumes from what it wrote).
+
+        Yields
+        ------
+        ResultsFolder
+            This folder.
+        """
+        try:
+            yield self
+        except (ValueError, OSError):
+            if self.path.is_dir() and {p.name for p in self.path.iterdir()} <= _START_FILES:
+                shutil.rmtree(self.path, ignore_errors=True)
+            raise
 
     def write_config(self, cfg: DictConfig | Mapping[str, Any]) -> Path:
         """Write the config, interpolations resolved, to ``config.yaml``."""

@@ -211,6 +211,13 @@ def _cases(base: Path) -> dict[str, Case]:
         ["experiment=retaliation_policies", *SMALL, f"output.root={base / 'lock' / 'out'}",
          f"+sweep.folder={sweep}"],
     )  # fmt: skip
+    for name, (experiment, key) in LATE_INPUTS.items():
+        bad = folder(f"late-{name}") / "episodes.csv"
+        bad.write_text("episode_id,trigger\nx,1\n", encoding="utf-8")
+        out = base / f"late-{name}" / "out"
+        add(f"late-{name}", "sim", [f"experiment={experiment}", "mc.replications=5",
+                                    "output.figures=false", "output.quiet=true",
+                                    f"output.root={out}", f"{key}={bad}"])  # fmt: skip
     for name, override in CONFIG_CASES.items():
         add(f"config-{name}", "sim", [*SMALL, f"output.root={base / f'config-{name}' / 'out'}",
                                       override])  # fmt: skip
@@ -234,6 +241,14 @@ _CONFIG = {
     "chunk_size_over_the_bound": ("mc.chunk_size=2000000", "mc.chunk_size: at most 1,000,000"),
 }
 CONFIG_CASES = {name: case[0] for name, case in _CONFIG.items()}
+
+
+# Runs that read an input file only after claiming their folder: (experiment, override key).
+LATE_INPUTS = {
+    "backtest": ("backtest", "backtest.episodes"),
+    "calibration": ("calibrate_tiny", "+calibration.episodes"),
+    "check": ("calibrate_loo", "+calibration.episodes"),
+}
 
 
 HOLD = """
@@ -356,6 +371,13 @@ def test_a_sweep_folder_held_by_another_run_is_one_line(ran):
 def test_a_config_mistake_is_one_line_before_anything_is_written(ran, name):
     case = ran[f"config-{name}"]
     one_error_line(case, 2, _CONFIG[name][1])
+    assert files_under(case.out) == []
+
+
+@pytest.mark.parametrize("name", list(LATE_INPUTS))
+def test_a_bad_file_read_late_leaves_no_results_folder(ran, name):
+    case = ran[f"late-{name}"]
+    one_error_line(case, 2, str(case.cwd.parent / f"late-{name}-input" / "episodes.csv"))
     assert files_under(case.out) == []
 
 

@@ -415,3 +415,46 @@ def test_load_results_folder_without_manifest(tmp_path):
     (tmp_path / "config.yaml").write_text("a: 1\n")
     with pytest.raises(ValueError, match="not a sim results folder"):
         load_results(tmp_path)
+
+
+# --- a run that fails on a late input ------------------------------------------------------
+
+
+def _started(path) -> ResultsFolder:
+    results = ResultsFolder.claim(path)
+    results.write_config({"seed": 1})
+    results.write_overrides(["mc.seed=1"])
+    return results
+
+
+@pytest.mark.parametrize("error", [ValueError("bad row"), FileNotFoundError(2, "missing", "x")])
+def test_a_folder_with_only_its_start_files_is_removed_on_an_input_error(tmp_path, error):
+    results = _started(tmp_path / "run")
+    with pytest.raises(type(error)), results.removed_if_unused():
+        raise error
+    assert not results.path.exists()
+
+
+def test_a_folder_holding_a_result_is_kept_on_an_input_error(tmp_path):
+    results = _started(tmp_path / "run")
+    with pytest.raises(ValueError), results.removed_if_unused():
+        results.write_summary(pd.DataFrame({"day": [1]}))
+        raise ValueError("bad row")
+    assert sorted(p.name for p in results.path.iterdir()) == [
+        "config.yaml", "manifest.json", "overrides.yaml", "summary.csv"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("a bug")])
+def test_an_interrupted_or_crashed_run_keeps_its_folder(tmp_path, error):
+    results = _started(tmp_path / "run")
+    with pytest.raises(type(error)), results.removed_if_unused():
+        raise error
+    assert (results.path / "manifest.json").is_file()
+
+
+def test_a_run_that_succeeds_keeps_its_folder(tmp_path):
+    results = _started(tmp_path / "run")
+    with results.removed_if_unused():
+        pass
+    assert (results.path / "config.yaml").is_file()
