@@ -15,6 +15,10 @@ import pytest
 
 import sim
 from sim.analysis.stats import pooled_summary, summary_table
+from sim.core.errors import ConfigError
+from sim.history.replayer import start_from_history
+from sim.runs import experiment as experiment_module
+from sim.runs.experiment import REPLAY_BYTES_PER_DRAW
 from sim.runs.montecarlo import MAX_CHUNK_SIZE
 from sim.sweeps.design import MAX_POINTS
 from sim.sweeps.parameters import Parameter
@@ -135,3 +139,41 @@ def test_figures_of_a_large_run_are_drawn_from_its_first_replications(tmp_path, 
     assert (run.folder / "figures" / "casualties.png").is_file()
     head = run.result.head(300)
     pd.testing.assert_frame_equal(head.outcomes, run.result.outcomes.iloc[:300])
+
+
+# --- a replay with each replication's own deaths -----------------------------------------------
+
+UNCERTAIN = ["history.replay=true", "history.uncertainty=true"]
+
+
+def test_an_uncertain_replay_too_large_for_memory_is_refused_before_it_starts():
+    with pytest.raises(ConfigError, match=r"history\.uncertainty: .*1,000,000,000,000 repl"):
+        sim.load_experiment(overrides=[*UNCERTAIN, "mc.replications=1000000000000"])
+
+
+@pytest.mark.parametrize(("replications", "refused"), [(9, False), (10, False), (11, True)])
+def test_the_uncertain_replay_bound_is_the_memory_available(monkeypatch, replications, refused):
+    monkeypatch.setattr(experiment_module, "available_memory", lambda: 10 * REPLAY_BYTES_PER_DRAW)
+    overrides = [*UNCERTAIN, f"mc.replications={replications}"]
+    if refused:
+        with pytest.raises(ConfigError, match="history.uncertainty"):
+            sim.load_experiment(overrides=overrides)
+    else:
+        assert sim.load_experiment(overrides=overrides).mc.replications == replications
+
+
+def test_the_best_figures_replay_is_not_bounded_by_the_replications(monkeypatch):
+    monkeypatch.setattr(experiment_module, "available_memory", lambda: 10 * REPLAY_BYTES_PER_DRAW)
+    overrides = ["history.replay=true", "mc.replications=1000"]
+    assert sim.load_experiment(overrides=overrides).history.uncertainty is False
+
+
+def test_the_bytes_per_replayed_draw_cover_the_replays_peak(seed_scenario):
+    draws = 20_000
+    tracemalloc.start()
+    try:
+        start_from_history(seed_scenario, None, draws=draws, seed=1, uncertainty=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak / draws <= REPLAY_BYTES_PER_DRAW
