@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from PIL import Image
 
 from sim.core.paths import EXPERIMENTS_DIR, REPO_ROOT
 
@@ -271,7 +272,10 @@ def test_the_robustness_experiment_writes_its_table_and_figure(tmp_path):
     assert {"config.yaml", "manifest.json", "robustness.csv", "probabilities.csv"} <= {
         p.name for p in folder.iterdir()
     }
-    assert (folder / "figures" / "robustness.png").stat().st_size > 0
+    with Image.open(folder / "figures" / "robustness.png") as image:  # a whole, drawn PNG
+        assert image.format == "PNG" and min(image.size) > 300
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 16  # not a blank canvas
     table = pd.read_csv(folder / "robustness.csv")
     assert len(table) == 2 * 4  # outcomes x policies
     assert {"expected_low", "max_regret_high", "satisficing"} <= set(table.columns)

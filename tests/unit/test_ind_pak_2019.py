@@ -62,10 +62,12 @@ def test_it_runs_with_few_replications(scenario):
     assert len(max_rung) == 300
     # Every path starts at rung 1 and none can leave the ladder.
     assert max_rung.min() >= scenario.start_rung and max_rung.max() <= MAX_RUNG
-    # India holds a provocation at rung 2 with p_act 0.05 a day for 14 days, so some paths
-    # strike (rung 3) within 30 days: P(none) = 0.95^14 ≈ 0.49 per path, far from 0 or 1.
+    # India holds a provocation at rung 2 with p_act 0.05 a day for 14 days, so at least
+    # 1 - 0.95^14 = 0.51 of the paths strike (rung 3) within 30 days (attacks can add more; the
+    # seed gives 0.52 at 20,000 replications). Bound: 4 standard errors at R = 300.
+    held = 1 - 0.95**14
     share = np.mean(max_rung >= 3)
-    assert 0.0 < share < 1.0
+    assert share >= held - 4 * np.sqrt(held * (1 - held) / len(max_rung))
 
 
 def test_the_command_line_runs_it(tmp_path):
