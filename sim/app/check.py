@@ -30,9 +30,9 @@ from sim.scenario.priors import parameter_bases
 from sim.scenario.schema import Scenario
 
 CHECK_FLAG = "--check"
-# Text, not parameters (they need no basis): descriptions, dates, display names; and the priors,
-# which are the basis of other parameters.
-_TEXT = {"name", "description", "as_of", "priors"}
+# Text, not parameters (they need no basis): descriptions, dates, display names, the timeline's
+# file and ids; and the priors, which are the basis of other parameters.
+_TEXT = {"name", "description", "as_of", "priors", "timeline"}
 
 
 @dataclasses.dataclass(frozen=True)

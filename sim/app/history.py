@@ -1,6 +1,10 @@
-"""``python -m sim.history``: replay the timeline, print the starting state and the projection.
+"""``python -m sim.history``: replay a scenario's timeline, print its starting state and projection.
 
-Saves the replay's figure and can write the replayed starting values into the scenario file.
+The scenario names its timeline, its ids and its as-of date (``timeline:`` and ``as_of`` in its
+YAML, docs/scenarios.md); ``--events`` replays another file against them. Every input is read and
+checked before anything is written: a bad row of the timeline ends the run with one line per bad
+row and exit status 2. Saves the replay's figure and can write the replayed starting values into
+the scenario file.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.app.errors import reported_errors
+from sim.app.errors import EXIT_USER, reported_errors
 from sim.core.errors import ConfigError
 from sim.core.paths import REPO_ROOT
 from sim.history.replayer import _QUANTILES, ReplayResult, replay, write_start_values
-from sim.history.timeline import load_events
+from sim.history.scenario_file import replayed_basis
+from sim.history.timeline import DEFAULT_SCENARIO, TimelineError, load_events
 from sim.plots.history import plot_replay
 from sim.runs.projection import run_projection
 from sim.scenario.loading import load_scenario
@@ -37,23 +42,27 @@ def _starting_table(best: ReplayResult, spread: ReplayResult | None) -> pd.DataF
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Replay the seed timeline, print the starting state and the projection, save the plot."""
+    """Replay a scenario's timeline, print the starting state and the projection, save the plot."""
     parser = argparse.ArgumentParser(
         prog="python -m sim.history",
         description=main.__doc__,
         epilog="A bad input ends with one 'error:' line and exit status 2, a fault of the machine "
         "with 1; SIM_DEBUG=1 shows a traceback instead.",
     )
-    parser.add_argument("--scenario", default="pak_afg_2026", help="scenario name or YAML path")
+    parser.add_argument("--scenario", default=DEFAULT_SCENARIO, help="scenario name or YAML path")
     parser.add_argument(
-        "--events", default=None, help="the timeline CSV (default seeds/pak_afg_events.csv)"
+        "--events",
+        default=None,
+        help="the timeline CSV, checked against the scenario's ids and as-of date (default the "
+        "scenario's own: its timeline.events)",
     )
     parser.add_argument("--replications", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--figure",
-        default=str(REPO_ROOT / "docs/figures/history_replay.png"),
-        help="where to save the replay plot ('' to skip)",
+        default=None,
+        help="where to save the replay plot ('' to skip; default docs/figures/history_replay.png "
+        "for the default scenario, history_replay_<scenario>.png in the current folder otherwise)",
     )
     parser.add_argument(
         "--write-scenario",
@@ -61,8 +70,24 @@ def main(argv: list[str] | None = None) -> None:
         help="write the best-figure starting values into the scenario YAML",
     )
     args = parser.parse_args(argv)
-    with reported_errors(where="--figure"):
+    if args.figure is None:
+        args.figure = _default_figure(args.scenario)
+    with reported_errors(where="--figure", also=_every_row):
         _main(args)
+
+
+def _every_row(exc: BaseException) -> tuple[str, int] | None:
+    """A bad timeline: one ``error:`` line per bad row (file, row, field and the fix)."""
+    if isinstance(exc, TimelineError):
+        return "\nerror: ".join(exc.problems), EXIT_USER
+    return None
+
+
+def _default_figure(scenario: str) -> str:
+    """The shipped figure for the default scenario; another scenario's in the current folder."""
+    if scenario == DEFAULT_SCENARIO:
+        return str(REPO_ROOT / "docs/figures/history_replay.png")
+    return f"history_replay_{Path(scenario).stem}.png"
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -85,7 +110,7 @@ def _check_args(args: argparse.Namespace) -> None:
 def _main(args: argparse.Namespace) -> None:
     _check_args(args)
     scenario = load_scenario(args.scenario)
-    events = load_events(args.events)
+    events = load_events(args.events, scenario)  # every row checked before anything is written
     best = replay(events, scenario)
     spread = replay(events, scenario, draws=args.replications, seed=args.seed, uncertainty=True)
     with pd.option_context(
@@ -105,7 +130,8 @@ def _main(args: argparse.Namespace) -> None:
         "they are not a forecast (docs/backtest.md: how far the model is from the record)."
     )
     if args.write_scenario:
-        print(f"wrote {write_start_values(best.to_scenario_values(), args.scenario)}")
+        basis = replayed_basis(events.attrs["path"])
+        print(f"wrote {write_start_values(best.to_scenario_values(), args.scenario, basis)}")
     if args.figure:
         figure = Path(args.figure)
         figure.parent.mkdir(parents=True, exist_ok=True)

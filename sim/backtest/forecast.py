@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.ladder import MAX_RUNG
-from sim.history import ACTION_RUNGS, GROUP_ALIASES, replay
+from sim.history import ACTION_RUNGS, replay
 from sim.runs.montecarlo import simulate
 from sim.scenario.schema import Scenario
 
@@ -175,7 +175,7 @@ def trigger_rows(
     """
     today = events[events["date"].dt.date == date]
     hosted = {g for g, spec in scenario.militants.items() if spec.host == scored}
-    aliases = {alias for alias, group in GROUP_ALIASES.items() if group in hosted}
+    aliases = {alias for alias, group in scenario.timeline.aliases.items() if group in hosted}
     targets = {scored, *hosted, *aliases, "militants"}
     armed = today["kind"].isin(_ARMED_KINDS)
     own = today[armed & (today["actor"] == striking) & today["target"].isin(targets)]

@@ -66,7 +66,8 @@ class BacktestSettings:
     reference_class : str, optional
         The reference class of the base-rate baseline; default ``seeds/reference_class.csv``.
     events : str, optional
-        The timeline replayed up to each trigger; default ``seeds/pak_afg_events.csv``.
+        The timeline replayed up to each trigger; default the scenario's own
+        (``timeline.events``).
     resamples : int
         Bootstrap resamples of the skill intervals, >= 100.
     confidence : float
@@ -181,7 +182,7 @@ def run_backtest(
     settings = settings or BacktestSettings()
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
-    events = load_events(settings.events)
+    events = load_events(settings.events, scenario)
     library = load_episodes(settings.episodes)
     reference = load_reference_class(settings.reference_class)
     known = library[library["outcome_known"]]

@@ -6,7 +6,6 @@ scenario's starting values; :mod:`sim.runs.projection` runs forward from the rep
 
 from sim.history.replayer import (
     ACTION_RUNGS,
-    GROUP_ALIASES,
     ISOLATED_CLASH_DEATHS,
     ReplayResult,
     replay,
@@ -16,7 +15,6 @@ from sim.history.replayer import (
 
 __all__ = [
     "ACTION_RUNGS",
-    "GROUP_ALIASES",
     "ISOLATED_CLASH_DEATHS",
     "ReplayResult",
     "replay",

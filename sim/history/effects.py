@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.history.timeline import UNNAMED_GROUP
 from sim.scenario.schema import Scenario
 
-__all__ = ["ACTION_RUNGS", "GROUP_ALIASES", "ISOLATED_CLASH_DEATHS"]
+__all__ = ["ACTION_RUNGS", "ISOLATED_CLASH_DEATHS"]
 
 ACTION_RUNGS = {"closure": 1, "statement": 1, "strike": 3, "clash": 4}
 """Rung of a state's action by event kind, on the ladder of docs/history.md: closures and
@@ -26,9 +27,6 @@ ISOLATED_CLASH_DEATHS = 10
 Basis: the ladder puts "isolated clashes" at rung 3 and "multi-day border battles" at 4; of the
 timeline's clashes only the October 2025 fighting (dozens killed; sources in seeds/README.md) was
 multi-day."""
-
-GROUP_ALIASES = {"jua": "ttp"}
-"""Timeline ids counted as a scenario group (seeds/README.md: Jamaat-ul-Ahrar is a TTP faction)."""
 
 _SOLDIERS, _CIVILIANS, _FIGHTERS = range(3)
 _KILLED_ROW = {"military": _SOLDIERS, "civilian": _CIVILIANS, "militant": _FIGHTERS}
@@ -65,7 +63,7 @@ def _effect(row: Any, scenario: Scenario) -> _Effect:
         return _Effect(
             "attack", group, target, spec.attack_rung if major and host != target else 0, note
         )
-    if actor in states and (group := _group(target, actor, scenario)) is not None:
+    if actor in states and (group := _group(target, actor, scenario, striker=actor)) is not None:
         host = groups[group].host
         if kind == "clash":
             return _Effect(
@@ -74,12 +72,8 @@ def _effect(row: Any, scenario: Scenario) -> _Effect:
             )
         if kind in ACTION_RUNGS and host != actor:
             return _Effect("action", actor, host, _action_rung(row), f"on {group} in {host}")
-    if actor in (*states, *groups, *GROUP_ALIASES, "militants") and target in (
-        *states,
-        *groups,
-        *GROUP_ALIASES,
-        "militants",
-    ):
+    known = (*states, *groups, *scenario.timeline.aliases, UNNAMED_GROUP)
+    if actor in known and target in known:
         return _Effect("none", note=f"{kind}: no counterpart in the model")
     return _Effect("none", note="a party outside the scenario")
 
@@ -94,17 +88,23 @@ def _action_rung(row: Any) -> int:
     return ACTION_RUNGS[row.kind] - isolated
 
 
-def _group(actor: str, target: str, scenario: Scenario) -> str | None:
-    """Find the scenario group a militant actor id stands for, given the state it attacks."""
+def _group(actor: str, target: str, scenario: Scenario, striker: str = "") -> str | None:
+    """Find the scenario group a militant actor id stands for, given the state it attacks.
+
+    `striker` is the state striking the group, if any: unnamed militants it strikes are a group
+    hosted elsewhere (a state's strike on groups at home is not an action of the model).
+    """
     groups = scenario.militants
     if actor in groups:
         return actor
-    alias = GROUP_ALIASES.get(actor)
-    if alias in groups:
-        return alias
-    if actor in GROUP_ALIASES or actor == "militants":
+    aliases = scenario.timeline.aliases
+    if actor in aliases:
+        return aliases[actor]
+    if actor == UNNAMED_GROUP:
         # Unnamed militants: the group with the highest base tempo against that state.
-        tempo = {g: spec.targets.get(target, 0.0) for g, spec in groups.items()}
+        tempo = {
+            g: spec.targets.get(target, 0.0) for g, spec in groups.items() if spec.host != striker
+        }
         best = max(tempo, key=tempo.__getitem__, default=None)
         return best if best is not None and tempo[best] > 0 else None
     return None

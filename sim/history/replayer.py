@@ -1,4 +1,4 @@
-"""Replaying the seed timeline through the model's own update rules to get the starting state.
+"""Replaying a scenario's timeline through the model's own update rules to get the starting state.
 
 :func:`replay` advances an :class:`~sim.engine.model.EscalationModel` day by day from the first
 event that touches the scenario's actors to the as-of date, each day the model's own
@@ -10,7 +10,7 @@ as-of date: :attr:`ReplayResult.start` feeds :class:`~sim.engine.model.Escalatio
 :func:`project` runs the scenario forward from there. ``docs/history.md`` states every mapping
 from the timeline's rows to the model's updates.
 
-Run ``python -m sim.history`` to replay the seed timeline, print the starting state and the
+Run ``python -m sim.history`` to replay a scenario's timeline, print the starting state and the
 projection table, and save ``docs/figures/history_replay.png``.
 """
 
@@ -31,7 +31,6 @@ from sim.history.effects import (
     _CIVILIANS,
     _SOLDIERS,
     ACTION_RUNGS,
-    GROUP_ALIASES,
     ISOLATED_CLASH_DEATHS,
     _applied,
     _deaths,
@@ -41,13 +40,12 @@ from sim.history.effects import (
     _spread,
 )
 from sim.history.scenario_file import BASIS, write_start_values
-from sim.history.timeline import AS_OF, load_events
+from sim.history.timeline import TimelineError, load_events, scenario_as_of
 from sim.scenario.schema import Scenario
 
 __all__ = [
     "ACTION_RUNGS",
     "BASIS",
-    "GROUP_ALIASES",
     "ISOLATED_CLASH_DEATHS",
     "ReplayResult",
     "replay",
@@ -153,7 +151,7 @@ class ReplayResult:
 def replay(
     events: pd.DataFrame,
     scenario: Scenario,
-    as_of: datetime.date = AS_OF,
+    as_of: datetime.date | None = None,
     draws: int = 1,
     seed: int = 0,
     uncertainty: bool = False,
@@ -165,12 +163,12 @@ def replay(
     events : DataFrame
         A timeline from :func:`sim.history.timeline.load_events`.
     scenario : Scenario
-        Supplies the actors and every rate (half-lives, growth per death and per attack,
-        attribution, degradation, recovery, ceasefire cap and rung, decay). Its own starting
-        values are not used: the replay starts from zero pressure, weariness, grievance and
-        provocation, strength 1 and no ceasefire.
-    as_of : datetime.date
-        Last day replayed; later events are ignored.
+        Supplies the actors, the timeline's aliases (``timeline.aliases``) and every rate
+        (half-lives, growth per death and per attack, attribution, degradation, recovery,
+        ceasefire cap and rung, decay). Its own starting values are not used: the replay starts
+        from zero pressure, weariness, grievance and provocation, strength 1 and no ceasefire.
+    as_of : datetime.date, optional
+        Last day replayed; later events are ignored. Default the scenario's ``as_of``.
     draws : int
         Replications, >= 1; each gets its own deaths when `uncertainty` is set.
     seed : int
@@ -202,6 +200,8 @@ def replay(
     """
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
+    if as_of is None:
+        as_of = scenario_as_of(scenario)
     events = events[events["date"].dt.date <= as_of]
     effects = [_effect(row, scenario) for row in events.itertuples(index=False)]
     rng = stream(seed, 0, "history", "replay")
@@ -222,14 +222,23 @@ def replay(
                 items.setdefault(day, []).append((effect, share))
     applied = _applied(events, effects)
     if not items:
-        raise ValueError(f"no event of the timeline up to {as_of} involves the scenario's actors")
+        where = events.attrs.get("path", "the timeline")
+        raise TimelineError(
+            [
+                f"{where}: no event of the timeline up to {as_of} involves the states or groups "
+                f"of scenario "
+                f"{scenario.name!r}; name them by their ids in its actor and target columns"
+            ]
+        )
     walker = _Walker(scenario, draws, seed)
     day = min(items)
     while day <= as_of:
         walker.day(items.get(day, []))
         walker.record(day)
         day += datetime.timedelta(1)
-    return walker.result(applied, as_of, draws, uncertainty, seed)
+    result = walker.result(applied, as_of, draws, uncertainty, seed)
+    result.info.update(scenario=scenario.name, events=events.attrs.get("path", ""))
+    return result
 
 
 class _Walker:
@@ -406,7 +415,8 @@ def start_from_history(
     scenario : Scenario
         The crisis.
     events : DataFrame, str or Path, optional
-        A timeline or its CSV file; default ``seeds/pak_afg_events.csv``.
+        A timeline or its CSV file; default the scenario's own (``timeline.events``), checked
+        against the scenario's actors and as-of date.
     draws, seed, uncertainty
         As in :func:`replay`.
 
@@ -423,6 +433,6 @@ def start_from_history(
     >>> run = sim.simulate(scenario, replications=100, horizon=30, start=history.start)
     """
     if not isinstance(events, pd.DataFrame):
-        events = load_events(events)
+        events = load_events(events, scenario)
     result = replay(events, scenario, draws=draws, seed=seed, uncertainty=uncertainty)
     return scenario.replace(**result.ladder()), result

@@ -16,13 +16,31 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
+from sim.core.paths import SEEDS_DIR
 from sim.scenario.loading import scenario_path
 from sim.storage.files import write_text
 
-__all__ = ["BASIS", "START_FIELDS", "write_start_values"]
+__all__ = ["BASIS", "START_FIELDS", "replayed_basis", "write_start_values"]
 
 BASIS = "replayed from seeds/pak_afg_events.csv by sim.history (docs/history.md)"
-"""The basis comment written beside the replayed starting values in a scenario YAML."""
+"""The basis comment written beside the replayed starting values of the default scenario."""
+
+
+def replayed_basis(events: str | Path) -> str:
+    """The basis comment for values replayed from the timeline file `events`.
+
+    A file in ``seeds/`` is named ``seeds/NAME``, as the scenario files cite it; another by its
+    path.
+
+    Examples
+    --------
+    >>> replayed_basis(SEEDS_DIR / "pak_afg_events.csv") == BASIS
+    True
+    """
+    path = Path(events)
+    shown = f"seeds/{path.name}" if path.resolve().parent == SEEDS_DIR else str(path)
+    return f"replayed from {shown} by sim.history (docs/history.md)"
+
 
 START_FIELDS = ("pressure", "weariness", "grievance", "provocation", "harm", "strength")
 """The keys of a state or a group that hold a starting value (the rest are parameters)."""

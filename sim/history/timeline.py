@@ -1,10 +1,11 @@
-"""The seed timeline and militant tempo, loaded and checked, and the row checks they share.
+"""A scenario's event timeline and the militant tempo, loaded and checked, and their row checks.
 
-`load_events` reads ``seeds/pak_afg_events.csv`` (one row per dated event up to the as-of date),
-`load_tempo` reads ``seeds/militant_tempo.csv`` (annual attack and death counts by source). Each
-checks every row and raises one `TimelineError` that names the file, the row and the field of each
-bad row. The episode tables are read by :mod:`sim.history.episodes` with the same row checks.
-``seeds/README.md`` is the data dictionary.
+`load_events` reads a scenario's timeline (one row per dated event up to its as-of date; the file,
+the ids it may name and the as-of date come from the scenario: `timeline_path`,
+`timeline_actors`, `scenario_as_of`), `load_tempo` reads ``seeds/militant_tempo.csv`` (annual
+attack and death counts by source). Each checks every row and raises one `TimelineError` that
+names the file, the row, the field and the fix of each bad row. The episode tables are read by
+:mod:`sim.history.episodes` with the same row checks. ``seeds/README.md`` is the data dictionary.
 """
 
 from __future__ import annotations
@@ -18,37 +19,39 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.core.errors import did_you_mean
+from sim.core.errors import ConfigError, did_you_mean
 from sim.core.paths import SEEDS_DIR
+from sim.scenario.loading import load_scenario
+from sim.scenario.schema import Scenario
 
 __all__ = [
-    "ACTORS",
     "AS_OF",
+    "DEFAULT_SCENARIO",
     "EVENT_COLUMNS",
     "KILLED_GROUPS",
     "KINDS",
     "TEMPO_COLUMNS",
     "TEMPO_SCOPES",
     "TimelineError",
+    "UNNAMED_GROUP",
     "load_events",
     "load_tempo",
+    "scenario_as_of",
+    "timeline_actors",
+    "timeline_path",
 ]
 
-AS_OF = datetime.date(2026, 2, 22)
-"""The scenario's as-of date: no event after it is data (later events are a held-out check)."""
+DEFAULT_SCENARIO = "pak_afg_2026"
+"""The scenario whose timeline `load_events` reads when given none."""
 
-ACTORS = (
-    "pakistan",
-    "afghanistan",
-    "ttp",
-    "iskp",
-    "jua",
-    "militants",
-    "qatar",
-    "turkiye",
-    "usa",
-)
-"""Valid `actor` and `target` ids: states, militant groups (militants = unattributed), mediators."""
+AS_OF = datetime.date(2026, 2, 22)
+"""The as-of date of the shipped Pakistan - Afghanistan tables read without a scenario (the
+militant tempo and the episode library): no row after it is data. It equals ``as_of`` of
+``configs/scenario/pak_afg_2026.yaml`` (tests/unit/test_timeline.py checks it); a timeline takes
+its scenario's own as-of date (`scenario_as_of`)."""
+
+UNNAMED_GROUP = "militants"
+"""The id of unnamed militants, valid in every timeline (docs/history.md: which group they are)."""
 
 KINDS = ("attack", "strike", "clash", "ceasefire", "talks", "agreement", "closure", "statement")
 """Valid event kinds."""
@@ -116,13 +119,75 @@ class _RowError(Exception):
         super().__init__(f"{field}: {message}")
 
 
-def load_events(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and check the event timeline.
+def timeline_actors(scenario: Scenario) -> tuple[str, ...]:
+    """The ids a scenario's timeline may name in `actor` and `target`.
+
+    The scenario's states, militant groups and mediators, its timeline aliases and further actors
+    (``timeline.aliases``, ``timeline.actors``) and `UNNAMED_GROUP`.
+    """
+    spec = scenario.timeline
+    ids = [*scenario.states, *scenario.militants, *scenario.mediators, *spec.aliases, *spec.actors]
+    return tuple(dict.fromkeys([*ids, UNNAMED_GROUP]))
+
+
+def scenario_as_of(scenario: Scenario) -> datetime.date:
+    """The scenario's as-of date, the last day of its timeline.
+
+    Raises
+    ------
+    ConfigError
+        If the scenario gives no ``as_of`` (a replay needs one).
+    """
+    if not scenario.as_of:
+        raise ConfigError(
+            "scenario.as_of",
+            f"scenario {scenario.name!r} gives no as-of date; a replay needs one: add as_of: "
+            '"YYYY-MM-DD" (the last day of its timeline)',
+        )
+    return datetime.date.fromisoformat(scenario.as_of)
+
+
+def timeline_path(scenario: Scenario, path: str | Path | None = None) -> Path:
+    """The CSV file of a scenario's timeline: `path` if given, else its ``timeline.events``.
+
+    A relative ``timeline.events`` is looked up in ``seeds/``, then in the current directory;
+    a relative `path` is read from the current directory.
+
+    Raises
+    ------
+    ConfigError
+        If the scenario names no timeline and `path` is None.
+    """
+    if path is not None:
+        return Path(path).expanduser()
+    name = scenario.timeline.events
+    if not name:
+        raise ConfigError(
+            "scenario.timeline.events",
+            f"scenario {scenario.name!r} names no event timeline to replay; add timeline: "
+            "{events: FILE.csv} to it (docs/scenarios.md), or give the file (--events / "
+            "history.events)",
+        )
+    given = Path(name).expanduser()
+    if given.is_absolute():
+        return given
+    for folder in (SEEDS_DIR, Path.cwd()):
+        if (folder / given).is_file():
+            return folder / given
+    return SEEDS_DIR / given  # missing: load_events names it
+
+
+def load_events(path: str | Path | None = None, scenario: Scenario | None = None) -> pd.DataFrame:
+    """Read and check a scenario's event timeline.
 
     Parameters
     ----------
     path : str or Path, optional
-        A CSV with the columns of `EVENT_COLUMNS`; default ``seeds/pak_afg_events.csv``.
+        A CSV with the columns of `EVENT_COLUMNS`; default the scenario's own
+        (``timeline.events``, see `timeline_path`).
+    scenario : Scenario, optional
+        Supplies the ids the rows may name (`timeline_actors`) and the as-of date
+        (`scenario_as_of`); default the `DEFAULT_SCENARIO`.
 
     Returns
     -------
@@ -136,9 +201,11 @@ def load_events(path: str | Path | None = None) -> pd.DataFrame:
     ------
     TimelineError
         If a column is missing, or for each bad row (its first problem only): an unknown actor,
-        target, kind or killed group, an unparseable date, a date after `AS_OF`, a date before the
-        previous row's, an end date before the date, a negative or non-integer count,
+        target, kind or killed group, an unparseable date, a date after the as-of date, a date
+        before the previous row's, an end date before the date, a negative or non-integer count,
         ``killed_low > killed_best`` or ``killed_best > killed_high``, or a missing source.
+    ConfigError
+        If the scenario names no timeline (and no `path` is given) or gives no as-of date.
 
     Notes
     -----
@@ -151,20 +218,24 @@ def load_events(path: str | Path | None = None) -> pd.DataFrame:
     >>> events.loc[events["kind"] == "strike", ["date", "actor", "target"]].shape[1]
     3
     """
-    path = Path(path) if path is not None else SEEDS_DIR / "pak_afg_events.csv"
+    if scenario is None:
+        scenario = load_scenario(DEFAULT_SCENARIO)
+    path = timeline_path(scenario, path)
+    as_of = scenario_as_of(scenario)
+    actors = timeline_actors(scenario)
     previous: datetime.date | None = None
 
     def check(row: dict[str, str]) -> None:
         nonlocal previous
-        date = _date(row, "date")
+        date = _date(row, "date", as_of=as_of)
         last, previous = previous, date
         if last is not None and date < last:
             raise _RowError("date", f"{date} is before the previous row's {last}; keep date order")
-        end = _date(row, "end_date", required=False)
+        end = _date(row, "end_date", required=False, as_of=as_of)
         if end is not None and end < date:
             raise _RowError("end_date", f"{end} is before the event's date {date}")
         for field in ("actor", "target"):
-            _choice(row, field, ACTORS)
+            _actor(row, field, actors, scenario.name)
         _choice(row, "kind", KINDS)
         killed = {field: _count(row, field) for field in (*_KILLED, "injured")}
         _ordered(killed)
@@ -178,6 +249,8 @@ def load_events(path: str | Path | None = None) -> pd.DataFrame:
         frame[field] = _integers(frame[field])
     frame["killed_group"] = frame["killed_group"].where(frame["killed_group"] != "")
     frame.attrs["path"] = str(path)
+    frame.attrs["scenario"] = scenario.name
+    frame.attrs["as_of"] = as_of
     return frame
 
 
@@ -316,6 +389,17 @@ def _date(
             field, f"{value} is after the as-of date {as_of}; later events are held out"
         )
     return value
+
+
+def _actor(row: dict[str, str], field: str, valid: Sequence[str], scenario: str) -> None:
+    value = row[field].strip()
+    if value not in valid:
+        raise _RowError(
+            field,
+            f"unknown {field} {value!r}; {did_you_mean(value, valid)} (the ids of scenario "
+            f"{scenario!r}; a faction of one of its groups goes in its timeline.aliases, a party "
+            "outside the crisis in timeline.actors)",
+        )
 
 
 def _choice(

@@ -27,7 +27,7 @@ _KIND_STYLE = {
 
 
 def plot_replay(
-    result: ReplayResult, uncertain: ReplayResult | None = None, since: str | None = "2024-01-01"
+    result: ReplayResult, uncertain: ReplayResult | None = None, since: str | None = "auto"
 ) -> Figure:
     """Plot the replayed pressure, grievance, militant strength and rung, events marked.
 
@@ -38,7 +38,9 @@ def plot_replay(
     uncertain : ReplayResult, optional
         A replay with drawn deaths whose 5-95 % band is shaded behind the lines.
     since : str, optional
-        First date shown (ISO); None shows the whole replay.
+        First date shown (ISO); None shows the whole replay; ``"auto"`` the whole replay when it
+        spans at most four years, otherwise its last 26 months (a long timeline's early years
+        would squeeze the days that set the starting state).
 
     Returns
     -------
@@ -107,7 +109,12 @@ def plot_replay(
         size = 20 + 4 * (0 if pd.isna(row.killed_best) else int(row.killed_best))
         axes[3].scatter(row.date, 5.2, s=size, color=color, marker=marker, label=label, zorder=3)
     axes[3].legend(**_LEGEND)
-    start = pd.Timestamp(since) if since is not None else paths["date"].iloc[0]
+    first, last = paths["date"].iloc[0], paths["date"].iloc[-1]
+    if since == "auto":
+        long = last - first > pd.Timedelta(days=4 * 365)
+        start = last - pd.DateOffset(months=26) if long else first
+    else:
+        start = pd.Timestamp(since) if since is not None else first
     axes[3].set_xlim(
         max(start, paths["date"].iloc[0] - pd.Timedelta(days=14)),
         paths["date"].iloc[-1] + pd.Timedelta(days=7),
@@ -117,8 +124,10 @@ def plot_replay(
         if band is not None
         else "best figures"
     )
+    scenario = result.info.get("scenario")
+    named = f"Scenario {scenario}: state" if scenario else "State"
     fig.suptitle(
-        f"State replayed from the event timeline up to {result.as_of} ({kind})\n"
+        f"{named} replayed from the event timeline up to {result.as_of} ({kind})\n"
         "marker size: deaths (best figure); lines: events",
         fontsize=10,
     )

@@ -236,7 +236,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         path = Path(str(data["posterior"])).expanduser().resolve()
         posterior = load_posterior(path, scenario)
         data["posterior"] = str(path)  # the saved config names the file wherever it is rerun
-    _check_history(history, mc.replications)
+    _check_history(history, scenario, mc.replications)
     return Experiment(
         name=str(data["name"]),
         question=str(data.get("question") or ""),
@@ -402,8 +402,12 @@ def _check_validation(validation: ValidationConfig, scenario: Scenario) -> None:
 REPLAY_BYTES_PER_DRAW = 3_200
 
 
-def _check_history(history: HistoryConfig, replications: int) -> None:
-    """Read and check the timeline now, so that a bad file fails before anything is written."""
+def _check_history(history: HistoryConfig, scenario: Scenario, replications: int) -> None:
+    """Read and check the timeline now, so that a bad file fails before anything is written.
+
+    The timeline is the scenario's own (``scenario.timeline.events``) unless ``history.events``
+    names another; either is checked against the scenario's ids and as-of date.
+    """
     if history.events is not None and not history.replay:
         raise ConfigError(
             "history.events",
@@ -425,7 +429,7 @@ def _check_history(history: HistoryConfig, replications: int) -> None:
     from sim.history.timeline import TimelineError, load_events
 
     try:
-        load_events(history.events)
+        load_events(history.events, scenario)
     except TimelineError as exc:
         more = len(exc.problems) - 1
         raise ConfigError(

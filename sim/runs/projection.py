@@ -100,7 +100,7 @@ def run_projection(
     scenario : Scenario
         The crisis.
     events : DataFrame, optional
-        The timeline; default :func:`sim.history.timeline.load_events`.
+        The timeline; default the scenario's own (:func:`sim.history.timeline.load_events`).
     replications, horizons, seed, rungs
         As in :func:`project`; the uncertain replay has one draw per replication.
 
@@ -111,7 +111,7 @@ def run_projection(
         ``start`` = "difference": the paired difference (uncertain - best) and its 95 % interval
         under common random numbers.
     """
-    events = load_events() if events is None else events
+    events = load_events(None, scenario) if events is None else events
     best = replay(events, scenario)
     spread = replay(events, scenario, draws=replications, seed=seed, uncertainty=True)
     tables = [project(scenario, r, replications, horizons, seed, rungs) for r in (best, spread)]

@@ -222,7 +222,8 @@ class HistoryConfig:
     replay : bool
         Replay the timeline up to the as-of date and start every replication from that state.
     events : str, optional
-        The timeline's CSV file; default ``seeds/pak_afg_events.csv``.
+        The timeline's CSV file, checked against the scenario's ids and as-of date; default the
+        scenario's own (``scenario.timeline.events``).
     uncertainty : bool
         Draw each event's deaths within its sources' range, one draw per replication, so the
         projection carries that uncertainty (otherwise the best figures).

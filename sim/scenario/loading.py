@@ -26,6 +26,7 @@ from sim.scenario.schema import (
     MilitantSpec,
     Scenario,
     StateSpec,
+    TimelineSpec,
 )
 
 
@@ -184,7 +185,7 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
     """
     data = {k: v for k, v in dict(data).items() if k != "defaults"}
     raw = dict(data)
-    for key in ("states", "militants", "mediators", "ceasefire", "priors"):
+    for key in ("states", "militants", "mediators", "ceasefire", "priors", "timeline"):
         raw.pop(key, None)
     if "as_of" in raw:
         raw["as_of"] = _check_as_of(raw["as_of"], f"{path}.as_of")
@@ -242,7 +243,50 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
         top, states=built_states, militants=militants, mediators=mediators, ceasefire=ceasefire
     )
     priors = check_priors(scenario, data.get("priors") or {}, f"{path}.priors")
-    return dataclasses.replace(scenario, priors=priors)
+    timeline = _check_timeline(data.get("timeline"), scenario, f"{path}.timeline")
+    return dataclasses.replace(scenario, priors=priors, timeline=timeline)
+
+
+def _check_timeline(data: Any, scenario: Scenario, path: str) -> TimelineSpec:
+    """The scenario's timeline block: a file name, aliases onto its groups, further actor ids."""
+    if data is None:
+        return TimelineSpec()
+    if not isinstance(data, Mapping):
+        raise ConfigError(path, f"must be a mapping of events, aliases, actors; got {data!r}")
+    fields = [f.name for f in dataclasses.fields(TimelineSpec)]
+    for key in data:
+        if key not in fields:
+            raise ConfigError(f"{path}.{key}", f"unknown key; {did_you_mean(str(key), fields)}")
+    events = data.get("events") or ""
+    if not isinstance(events, str):
+        raise ConfigError(f"{path}.events", f"must be the CSV file's name or path, got {events!r}")
+    known = {*scenario.states, *scenario.militants, *scenario.mediators}
+    aliases = data.get("aliases") or {}
+    if not isinstance(aliases, Mapping):
+        raise ConfigError(f"{path}.aliases", f"must map a timeline id to a group, got {aliases!r}")
+    for alias, group in aliases.items():
+        where = f"{path}.aliases.{alias}"
+        if not _ID.match(str(alias)):
+            raise ConfigError(where, "ids are lower-case letters, digits and _")
+        if alias in known:
+            raise ConfigError(where, f"'{alias}' is already an actor of the scenario; drop it")
+        if group not in scenario.militants:
+            raise ConfigError(
+                where,
+                f"'{group}' is not a militant group of the scenario; "
+                + did_you_mean(str(group), scenario.militants),
+            )
+    actors = data.get("actors") or []
+    if isinstance(actors, str) or not isinstance(actors, list | tuple):
+        raise ConfigError(f"{path}.actors", f"must be a list of ids, got {actors!r}")
+    for actor in actors:
+        if not isinstance(actor, str) or not _ID.match(actor):
+            raise ConfigError(
+                f"{path}.actors", f"ids are lower-case letters, digits and _; got {actor!r}"
+            )
+    return TimelineSpec(
+        events=events, aliases={str(k): str(v) for k, v in aliases.items()}, actors=list(actors)
+    )
 
 
 def scenario_path(name: str | Path) -> Path:

@@ -201,6 +201,29 @@ class MediatorSpec:
 
 
 @dataclass(frozen=True)
+class TimelineSpec:
+    """Where a scenario's event timeline is and how its ids map onto the scenario's actors.
+
+    Parameters
+    ----------
+    events : str
+        The timeline's CSV file (the columns of ``seeds/README.md``): a file name or relative
+        path is looked up in ``seeds/``, then in the current directory; an absolute path is read
+        as it is. Empty: the scenario has no timeline to replay.
+    aliases : mapping of str to str
+        Timeline ids counted as one of the scenario's militant groups (a faction counted as its
+        parent group: ``{jua: ttp}``).
+    actors : list of str
+        Further ids the timeline may name that are not actors of the scenario (a party outside the
+        crisis, such as a third state); their rows are read and have no effect.
+    """
+
+    events: str = ""
+    aliases: dict = field(default_factory=dict)
+    actors: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A crisis: its actors, their rules and the ladder's starting point.
 
@@ -229,6 +252,8 @@ class Scenario:
     priors : mapping of str to Prior
         Priors of the assumed and calibrated parameters, by key path
         (:mod:`sim.scenario.priors`); ordinary runs use the point values.
+    timeline : TimelineSpec
+        The scenario's event timeline, replayed up to `as_of` by :mod:`sim.history`.
     """
 
     name: str
@@ -246,6 +271,7 @@ class Scenario:
     ceasefire_days: int = _spec(0, (0, int(_DAYS)))
     war_deaths: int = _spec(1000, (1, int(_DEATHS)))
     priors: dict = field(default_factory=dict)
+    timeline: TimelineSpec = field(default_factory=TimelineSpec)
 
     @property
     def pairs(self) -> list[tuple[str, str]]:

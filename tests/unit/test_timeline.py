@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import sim
 from sim.history.timeline import (
-    ACTORS,
     AS_OF,
     EVENT_COLUMNS,
     KILLED_GROUPS,
@@ -16,6 +16,7 @@ from sim.history.timeline import (
     TimelineError,
     load_events,
     load_tempo,
+    timeline_actors,
 )
 
 GOOD_EVENT = {
@@ -76,7 +77,8 @@ def test_shipped_events_load_cleanly(events):
     assert events["date"].min().date() == datetime.date(2020, 2, 29)
     assert events["date"].max().date() <= AS_OF
     assert events["end_date"].dropna().dt.date.le(AS_OF).all()
-    assert set(events["actor"]) | set(events["target"]) <= set(ACTORS)
+    ids = set(timeline_actors(sim.load_scenario("pak_afg_2026")))
+    assert set(events["actor"]) | set(events["target"]) <= ids
     assert set(events["kind"]) <= set(KINDS)
     assert set(events["killed_group"].dropna()) <= set(KILLED_GROUPS)
     assert events["source"].str.len().gt(0).all()
