@@ -82,6 +82,28 @@ class ReplicationStreams:
         self.offset = first - low * BLOCK
         self.size = size
 
+    @property
+    def blocks(self) -> int:
+        """How many stream blocks this range overlaps."""
+        return len(self.generators)
+
+    def fill(self, block: int, out: np.ndarray) -> None:
+        """Fill `out` with the next ``out.size`` uniforms of the range's `block`-th stream block.
+
+        A generator fills its output in order, so ``out`` of ``days * rows * BLOCK`` numbers
+        holds what `days` calls of :meth:`random` with `rows` would have drawn from that block
+        (day after day, each ``(rows, BLOCK)`` in C order): the compiled day draws many days at
+        once this way. Mixing the two keeps every block's numbers in sequence.
+
+        Parameters
+        ----------
+        block : int
+            0 for the block holding replication ``first``, up to ``blocks - 1``.
+        out : numpy.ndarray
+            A C-contiguous float64 array, filled in place.
+        """
+        self.generators[block].random(out=out)
+
     def random(self, rows: int) -> np.ndarray:
         """The next `rows` uniforms on [0, 1) of each replication, shape (rows, size)."""
         if len(self.generators) == 1 and self.offset == 0 and self.size == BLOCK:

@@ -12,17 +12,24 @@ scenario on the NumPy path (a user's own rule, event or trajectory recording).
 How the two paths stay one day. What can be shared is shared: the compiled path builds the same
 :class:`~.model.EscalationModel` (scenario checks, start values, streams), reads every derived
 constant from the model's own agents (decay factors, casualty means, Lomax thresholds, shares),
-draws the day's uniforms through the agents' own streams in the agents' layout, computes the
-chance of no attack with the same NumPy expression as :meth:`~.agents.MilitantGroup.attack`,
-and returns the model's own outcome table. The per-replication arithmetic of each phase in
-:mod:`~.kernel` follows :meth:`~.model.EscalationModel.step` operation for operation (same
-floating-point operations, same order), so both paths give the same outcomes except where a
-library ``log1p`` or ``pow`` rounds differently in the last bit. ``tests/statistical/
-test_compiled.py`` holds them to it: every built-in rule run on both paths must give identical
-replications (at least 99 % of rows; identical ladder columns for the constant-probability
-scenarios), the exact-chain validation runs on both, and every outcome column is compared in
-distribution at 10^5 replications. A change to a phase of the day is made in both places, and
-those tests fail until it is.
+draws the uniforms from the agents' own streams in the agents' layout, and returns the model's own
+outcome table. The per-replication arithmetic of each phase in :mod:`~.kernel` follows
+:meth:`~.model.EscalationModel.step` operation for operation (same floating-point operations,
+same order), so both paths give the same outcomes except where a library ``exp``, ``log1p`` or
+``pow`` rounds differently in the last bit (NumPy's vectorised versions against the C library's).
+``tests/statistical/test_compiled_equivalence.py`` holds them to it: every built-in rule run on
+both paths must give identical replications (at least 99 % of rows; identical ladder columns for
+the constant-probability scenarios), the exact-chain validation runs on both, and every outcome
+column is compared in distribution at 10^5 replications. A change to a phase of the day is made in
+both places, and those tests fail until it is.
+
+Where the time goes. A replication-day costs some 30 uniforms from PCG64 and one pass of the
+kernel's loop body. :meth:`CompiledDay.run` therefore calls the kernel once per stream block of
+1,024 replications and batch of days (:data:`BATCH_VALUES` uniforms): each (actor, block)
+generator fills all its rows of those days in one call (a generator fills its output in order, so
+these are the numbers the day-by-day draws of the NumPy path give), the kernel runs the days one
+after the other for the block's replications, and the block's state stays in cache meanwhile.
+Nothing is allocated per day, and Python runs once per batch, not once per day.
 
 The numba kernel is :mod:`~.kernel`, imported only when a compiled run starts: choosing a path
 (:func:`choose_engine`) does not import numba.
@@ -37,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.core.streams import BLOCK
 from sim.engine.agents import MEDIATOR_DRAWS, STATE_DRAWS
 from sim.rules import ceasefire as cf
 from sim.rules import retaliation as rt
@@ -94,6 +102,9 @@ _CEASEFIRE: dict[type, tuple[int, tuple[str, ...]]] = {
     cf.ConstantProbability: (5, ("p_agree", "p_break")),
 }
 _MAX_PARAMS = 8
+# Uniforms drawn per kernel call (one stream block, several days): 2 MB, so that the draws
+# stay in cache until the kernel reads them, and a run's memory does not grow with its length.
+BATCH_VALUES = 262_144
 
 
 def unsupported(scenario: Scenario) -> str | None:
@@ -133,7 +144,7 @@ def kernel_cached() -> bool:
         folders.append(Path(os.environ["NUMBA_CACHE_DIR"]))
     newest = source.stat().st_mtime
     for folder in folders:
-        for index in folder.rglob("kernel.day-*.nbi") if folder.is_dir() else ():
+        for index in folder.rglob("kernel.days-*.nbi") if folder.is_dir() else ():
             if index.stat().st_mtime >= newest:
                 return True
     return False
@@ -218,7 +229,7 @@ class CompiledDay:
     def __init__(self, model: Any) -> None:  # an EscalationModel (it imports this module)
         from sim.engine import kernel
 
-        self._day = kernel.day
+        self._days = kernel.days
         reason = unsupported(model.spec)
         if reason is not None:
             raise ValueError(
@@ -342,19 +353,6 @@ class CompiledDay:
             for o, values in getattr(st, field).items():
                 values[:] = stacked[s, self.index[o]]
 
-    def _no_attack(self, strength: np.ndarray, out: np.ndarray) -> np.ndarray:
-        # The chance of no attack today, as MilitantGroup.attack computes it (same operations).
-        model = self.model
-        for g, group in enumerate(model.militants.values()):
-            spec = group.spec
-            for j, (target, rate) in enumerate(group.targets):
-                tempo = rate * strength[g]
-                if target != spec.host:
-                    in_cf = model.in_ceasefire[model.pair_index[spec.host, target]]
-                    tempo = np.where(in_cf, tempo * spec.spoiler, tempo)
-                np.exp(-tempo, out=out[g, j])
-        return out
-
     def run(self, days: int) -> None:
         """Advance the model `days` days."""
         model = self.model
@@ -389,65 +387,85 @@ class CompiledDay:
         attempts = np.stack([m.attempts for m in mediators] or [np.zeros(R, np.int64)])[
             : len(mediators)
         ]
-        u = np.empty((self.rows, R))
-        p_zero = np.empty((len(militants), self.targets.shape[1], R))
-        for _ in range(days):
-            model.day += 1
-            for streams, row, count in self.draws:
-                u[row : row + count] = streams.random(count)
-            self._day(
-                model.day,
-                u,
-                self._no_attack(per_group["strength"], p_zero),
-                self.state_row,
-                self.militant_row,
-                self.mediator_row,
-                self.ladder_row,
-                self.opponents,
-                self.pair_index,
-                self.pair_states,
-                self.sf,
-                self.inflict,
-                self.rule_code,
-                self.rule_par,
-                per_state["pressure"],
-                per_state["weariness"],
-                stacked["grievance"],
-                stacked["provocation"],
-                stacked["provocation_age"],
-                stacked["harm"],
-                stacked["action"],
-                per_state["military_deaths"],
-                per_state["civilian_deaths"],
-                per_state["strikes"],
-                self.mi,
-                self.mf,
-                self.targets,
-                self.rates,
-                self.targets_state,
-                per_group["strength"],
-                per_group["attacks"],
-                per_group["fighters_killed"],
-                self.med_i,
-                self.med_f,
-                attempts,
-                self.cf_code,
-                self.cf_par,
-                self.scen_i,
-                self.scen_f,
-                model.rung,
-                model.in_ceasefire,
-                model.ceasefire_age,
-                model.violation_history,
-                model.max_rung,
-                model.day_rung,
-                model.clashes,
-                model.battle_deaths,
-                model.day_war,
-                model.ceasefires_made,
-                model.ceasefires_broken,
-                model.ceasefire_days,
-            )
+        # One stream block at a time, `batch` days per kernel call: every (actor, block)
+        # generator fills its rows of those days in one call (the same numbers, in the same
+        # order, as day-by-day draws), and the block's state stays in cache through its days.
+        streams = self.draws
+        batch = max(1, min(days, BATCH_VALUES // (max(self.rows, 1) * BLOCK)))
+        u = np.empty(batch * self.rows * BLOCK)
+        base = np.empty((batch, self.rows), np.int64)
+        for _, row, count in streams:
+            for d in range(batch):
+                for k in range(count):
+                    base[d, row + k] = (batch * row + d * count + k) * BLOCK
+        offset = model.first_replication % BLOCK
+        first_day = model.day + 1
+        for block in range((offset + R - 1) // BLOCK + 1):
+            col0 = offset - block * BLOCK
+            r0, r1 = max(0, -col0), min(R, BLOCK - col0)
+            for day in range(first_day, first_day + days, batch):
+                n = min(batch, first_day + days - day)
+                for stream, row, count in streams:
+                    at = batch * row * BLOCK
+                    stream.fill(block, u[at : at + n * count * BLOCK])
+                self._days(
+                    day,
+                    n,
+                    u,
+                    base,
+                    col0,
+                    r0,
+                    r1,
+                    self.state_row,
+                    self.militant_row,
+                    self.mediator_row,
+                    self.ladder_row,
+                    self.opponents,
+                    self.pair_index,
+                    self.pair_states,
+                    self.sf,
+                    self.inflict,
+                    self.rule_code,
+                    self.rule_par,
+                    per_state["pressure"],
+                    per_state["weariness"],
+                    stacked["grievance"],
+                    stacked["provocation"],
+                    stacked["provocation_age"],
+                    stacked["harm"],
+                    stacked["action"],
+                    per_state["military_deaths"],
+                    per_state["civilian_deaths"],
+                    per_state["strikes"],
+                    self.mi,
+                    self.mf,
+                    self.targets,
+                    self.rates,
+                    self.targets_state,
+                    per_group["strength"],
+                    per_group["attacks"],
+                    per_group["fighters_killed"],
+                    self.med_i,
+                    self.med_f,
+                    attempts,
+                    self.cf_code,
+                    self.cf_par,
+                    self.scen_i,
+                    self.scen_f,
+                    model.rung,
+                    model.in_ceasefire,
+                    model.ceasefire_age,
+                    model.violation_history,
+                    model.max_rung,
+                    model.day_rung,
+                    model.clashes,
+                    model.battle_deaths,
+                    model.day_war,
+                    model.ceasefires_made,
+                    model.ceasefires_broken,
+                    model.ceasefire_days,
+                )
+        model.day += days
         for s, st in enumerate(states):
             for name, values in per_state.items():
                 getattr(st, name)[:] = values[s]

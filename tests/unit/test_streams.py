@@ -78,3 +78,21 @@ def test_bounds_are_checked_at_zero():
         ReplicationStreams(0, "state", "a", -1, 1)
     with pytest.raises(ValueError, match=r"got first=0, size=0"):
         ReplicationStreams(0, "state", "a", 0, 0)
+
+
+@pytest.mark.parametrize(("first", "size"), [(0, 2 * BLOCK), (BLOCK - 3, 7), (1000, BLOCK + 30)])
+def test_many_days_filled_at_once_are_the_days_drawn_one_by_one(first, size):
+    # The compiled day fills several days of one stream block in one call: a generator fills
+    # its output in order, so the numbers are those of the day-by-day draws, day after day.
+    days, rows = 4, 3
+    one_by_one = _days(first, size, days, rows)
+    streams = ReplicationStreams(5, "militant", "ttp", first, size)
+    offset = first % BLOCK
+    for block in range(streams.blocks):
+        out = np.empty(days * rows * BLOCK)
+        streams.fill(block, out)
+        filled = out.reshape(days, rows, BLOCK)
+        lo, hi = max(0, block * BLOCK - offset), min(size, (block + 1) * BLOCK - offset)
+        columns = np.arange(lo, hi) + offset - block * BLOCK
+        assert (filled[:, :, columns] == one_by_one[:, :, lo:hi]).all()
+    assert streams.blocks == (offset + size - 1) // BLOCK + 1
