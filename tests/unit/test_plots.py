@@ -8,6 +8,7 @@ import pytest
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
 
 import sim
 from sim.analysis.stats import paired_difference
@@ -110,11 +111,16 @@ def test_timeline_bars_are_the_deaths_in_militant_attacks(small_run, busy_replic
     attacks = plots.timeline(small_run, replication=busy_replication).axes[1]
     log = small_run.events.query("replication == @busy_replication and kind == 'attack'")
     expected = log.groupby("day")["killed"].sum()
-    drawn = pd.Series(0.0, index=expected.index)
-    for container in attacks.containers:
-        for bar in container:
-            drawn[bar.get_x() + bar.get_width() / 2] += bar.get_height()
-    pd.testing.assert_series_equal(drawn, expected.astype(float), check_names=False)
+    # One stacked step patch per group: its height over its baseline is the group's deaths.
+    drawn = pd.Series(0.0, index=range(small_run.horizon + 2))
+    for step in (p for p in attacks.patches if isinstance(p, StepPatch)):
+        values, edges, baseline = step.get_data()
+        days = np.rint((edges[:-1] + edges[1:]) / 2).astype(int)
+        drawn = drawn.add(pd.Series(values - baseline, index=days), fill_value=0.0)
+    pd.testing.assert_series_equal(
+        drawn[expected.index], expected.astype(float), check_names=False, check_index_type=False
+    )
+    assert (drawn.drop(expected.index) == 0).all()  # nothing drawn on days without an attack
     legend = [t.get_text() for t in attacks.get_legend().get_texts()]
     assert "Tehrik-e-Taliban Pakistan" in legend
 
