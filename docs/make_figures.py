@@ -157,10 +157,10 @@ def policies(scenario: sim.Scenario, replications: int) -> None:
 
 
 def page() -> None:
-    """A screenshot of the interactive page after 40 days."""
+    """A screenshot of the interactive page after one comparison."""
     path = FIGURES / "viz.png"
     with browser.serve() as url:
-        browser.step_page(url, steps=40, screenshot=path)
+        browser.screenshot_page(url, path)
     print("wrote", path.relative_to(FIGURES.parents[1]))
 
 

@@ -174,4 +174,4 @@ display(fig)
 # Change `SEED` above to see other paths: some calm down within weeks, some reach
 # interstate clashes. How often each happens is a question for many replications —
 # notebook `02_monte_carlo`. The same single run is interactive in the browser:
-# `solara run sim/viz.py` (see `docs/figures.md`).
+# `solara run sim.viz.page` (see `docs/page.md`).

@@ -5,8 +5,9 @@ Developer tooling, not part of the installed package: ``tests/e2e/test_viz_brows
 
 The browser is Debian's ``chromium`` (``apt-get install -y chromium``; ``make setup`` installs it),
 driven by Playwright; Playwright's own browser downloads are not used. :func:`serve` starts
-``solara run`` on a free local port and always stops it; :func:`step_page` opens the page, presses
-*Step* and returns what changed.
+``solara run`` on a free local port and always stops it; :func:`open_page` opens the page and
+records every failed request; :func:`choose`, :func:`nudge` and :func:`run_comparison` work its
+controls.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-APP = Path(find_spec("sim.viz").origin)  # the page's file, found without importing Solara
+# The page as a module name: Solara imports it (a file path would put sim/viz/ on sys.path).
+APP = "sim.viz.page"
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",
@@ -57,13 +58,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: Path = APP, port: int | None = None, timeout: float = 240.0) -> Iterator[str]:
+def serve(app: str | Path = APP, port: int | None = None, timeout: float = 240.0) -> Iterator[str]:
     """Run ``solara run app`` on localhost until the block ends, and yield the page's URL.
 
     Parameters
     ----------
-    app : Path
-        The Solara app file.
+    app : str or Path
+        The Solara app: a module name or a file.
     port : int, optional
         Port to listen on; default a free one.
     timeout : float
@@ -134,83 +135,116 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float, log) -> N
     raise RuntimeError(f"the Solara server at {url} did not come up:\n{output}")
 
 
-@dataclass(frozen=True)
-class PageRun:
-    """What the page showed before and after stepping.
-
-    Parameters
-    ----------
-    plot_before, plot_after : bytes
-        PNG screenshots of the rung-over-time plot.
-    time_before, time_after : str
-        The step counter's text ("Time: 0.0").
-    events_after : str
-        Text of the event list after stepping.
-    """
-
-    plot_before: bytes
-    plot_after: bytes
-    time_before: str
-    time_after: str
-    events_after: str
-
-
-def step_page(
-    url: str, steps: int = 5, screenshot: Path | None = None, timeout: float = 60.0
-) -> PageRun:
-    """Open the page in headless Chromium, press *Step* `steps` times and report what changed.
+@contextmanager
+def open_page(url: str, timeout: float = 60.0) -> Iterator[tuple[Any, list[str]]]:
+    """Open `url` in headless Chromium; yield the Playwright page and its failed requests.
 
     Parameters
     ----------
     url : str
         The page, e.g. from :func:`serve`.
-    steps : int
-        Days to advance, one click each.
-    screenshot : Path, optional
-        Where to save a PNG of the whole page after stepping.
     timeout : float
-        Seconds to wait for each change on the page.
+        Seconds Playwright waits for anything on the page (its default timeout).
 
-    Returns
-    -------
-    PageRun
+    Yields
+    ------
+    page : playwright.sync_api.Page
+    failures : list of str
+        Filled as they happen: every request that failed (``requestfailed``: refused, aborted,
+        offline) and every response with an HTTP status >= 400, as "URL: reason".
     """
     from playwright.sync_api import sync_playwright
 
-    wait_ms = timeout * 1000
+    failures: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=find_chromium(), args=list(CHROMIUM_ARGS)
         )
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 950})
-            page.goto(url, timeout=wait_ms)
-            counter = page.get_by_text("Time: ")
-            counter.wait_for(timeout=wait_ms)
-            plot = page.locator("img[src^='blob:']").first
-            plot.wait_for(timeout=wait_ms)
-            time_before, src_before = counter.inner_text(), plot.get_attribute("src")
-            plot_before = plot.screenshot()
-            button = page.get_by_role("button", name="Step")
-            for day in range(1, steps + 1):
-                button.click()
-                page.get_by_text(f"Time: {day}.0").wait_for(timeout=wait_ms)
-            page.wait_for_function(
-                "src => { const img = document.querySelector(\"img[src^='blob:']\");"
-                " return img && img.src !== src && img.complete; }",
-                arg=src_before,
-                timeout=wait_ms,
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(timeout * 1000)
+            page.on("requestfailed", lambda r: failures.append(f"{r.url}: {r.failure}"))
+            page.on(
+                "response",
+                lambda r: failures.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None,
             )
-            events = page.get_by_text(f"Day {steps} (")
-            events.wait_for(timeout=wait_ms)
-            if screenshot is not None:
-                page.screenshot(path=str(screenshot), full_page=True)
-            return PageRun(
-                plot_before=plot_before,
-                plot_after=plot.screenshot(),
-                time_before=time_before,
-                time_after=counter.inner_text(),
-                events_after=events.inner_text(),
-            )
+            page.goto(url)
+            yield page, failures
         finally:
             browser.close()
+
+
+def choose(page: Any, css: str, option: str) -> None:
+    """Pick `option` in the page's select of CSS class `css` (a Vuetify menu)."""
+    page.locator(f".{css}").click()
+    menu = page.locator(".menuable__content__active")
+    menu.get_by_role("option", name=option, exact=True).click()
+    menu.wait_for(state="hidden")
+
+
+def nudge(page: Any, css: str, steps: int) -> None:
+    """Move the slider inside the element of class `css` by `steps` (negative: down), by keys."""
+    thumb = page.locator(f".{css} [role=slider]")
+    thumb.focus()
+    for _ in range(abs(steps)):
+        thumb.press("ArrowRight" if steps > 0 else "ArrowLeft")
+
+
+def run_comparison(page: Any) -> dict[str, str]:
+    """Press Run on the comparison tab and return the estimates shown once it has finished.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+        The page, on its comparison tab.
+
+    Returns
+    -------
+    dict
+        ``a``, ``b`` and ``diff``: the texts of policy A's and B's estimates and of the paired
+        difference, e.g. ``"0.310 [0.291, 0.331]"``.
+    """
+    number = page.locator(".run-number")
+    previous = number.inner_text() if number.count() else ""
+    page.get_by_role("button", name="Run").click()
+    # Done when the run counter moves on ("Run 2: ..."), the page reports no run under way.
+    page.wait_for_function(
+        "previous => { const n = document.querySelector('.run-number');"
+        " return n && n.innerText !== previous && !document.querySelector('.run-status'); }",
+        arg=previous,
+    )
+    return {key: page.locator(f".estimate-{key}").inner_text() for key in ("a", "b", "diff")}
+
+
+def screenshot_page(url: str, path: Path) -> None:
+    """Save a screenshot of the page after one comparison (``docs/make_figures.py``)."""
+    with open_page(url, timeout=240.0) as (page, _):
+        run_comparison(page)
+        page.screenshot(path=str(path), full_page=True)
+
+
+def time_plays(url: str, plays: int = 3) -> list[float]:
+    """Seconds from pressing Play at day 0 until the page shows day 365, `plays` times.
+
+    Measured in the browser, so it holds the server's stepping and drawing and the transfer of
+    each frame. Between plays, Reset restarts the path at day 0.
+    """
+    seconds = []
+    with open_page(url, timeout=240.0) as (page, _):
+        page.get_by_role("tab", name="One path").click()
+        for _ in range(plays):
+            page.get_by_role("button", name="Reset").click()
+            page.get_by_text("Day 0 of 365").wait_for()
+            began = time.perf_counter()
+            page.get_by_role("button", name="Play to day 365").click()
+            page.get_by_text("Day 365 of 365").wait_for()
+            seconds.append(time.perf_counter() - began)
+            page.get_by_role("button", name="Play to day 365").wait_for()  # stopped
+    return seconds
+
+
+if __name__ == "__main__":
+    # python -m tools.browser [PLAYS]: time a year's play in the single-path viewer.
+    with serve() as address:
+        times = time_plays(address, int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    print("a year's play took " + ", ".join(f"{t:.1f}" for t in times) + " s")
