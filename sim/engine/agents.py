@@ -68,7 +68,8 @@ class State(mesa.Agent):
 
     Arrays of shape (R,): `pressure`, `weariness`, and per opponent id `grievance`, `provocation`
     (highest unanswered rung received), `provocation_age` (days since it was received), `harm`
-    (deaths attributed to that opponent since the state last answered) and `action` (today's rung).
+    (deaths attributed to that opponent since the state last answered), `action` (today's rung)
+    and `highest` (the highest rung acted at toward that opponent since the run started).
     """
 
     def __init__(
@@ -93,6 +94,7 @@ class State(mesa.Agent):
         self.provocation_age = {o: np.zeros(R, np.int32) for o in opponents}
         self.harm = {o: np.full(R, float(spec.harm.get(o, 0.0))) for o in opponents}
         self.action = {o: np.zeros(R, np.int8) for o in opponents}
+        self.highest = {o: np.zeros(R, np.int8) for o in opponents}
         self.military_deaths = np.zeros(R, np.int64)
         self.civilian_deaths = np.zeros(R, np.int64)
         self.strikes = np.zeros(R, np.int64)
@@ -169,10 +171,11 @@ class State(mesa.Agent):
 
         Force (rung >= 2) answers any provocation, even at a lower rung than received; words
         (rung 1) answer only words. A state held to protests by a ceasefire therefore still
-        owes its answer to a strike, until it forgets it.
+        owes its answer to a strike, until it forgets it. Also raises `highest`.
         """
         for o in self.opponents:
             action = self.action[o]
+            np.maximum(self.highest[o], action, out=self.highest[o])
             answered = (action > 0) & (action >= np.minimum(self.provocation[o], 2))
             np.putmask(self.provocation[o], answered, 0)
             np.putmask(self.harm[o], answered, 0.0)

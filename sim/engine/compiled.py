@@ -371,6 +371,7 @@ class CompiledDay:
             "provocation_age": self._stack("provocation_age", np.int32),
             "harm": self._stack("harm", float),
             "action": self._stack("action", np.int8),
+            "highest": self._stack("highest", np.int8),
         }
         R = model.R
         per_group = {
@@ -434,6 +435,7 @@ class CompiledDay:
                     stacked["provocation_age"],
                     stacked["harm"],
                     stacked["action"],
+                    stacked["highest"],
                     per_state["military_deaths"],
                     per_state["civilian_deaths"],
                     per_state["strikes"],
@@ -464,6 +466,7 @@ class CompiledDay:
                     model.ceasefires_made,
                     model.ceasefires_broken,
                     model.ceasefire_days,
+                    model.pair_ceasefires_made,
                 )
         model.day += days
         for s, st in enumerate(states):

@@ -132,6 +132,7 @@ def days(
     age,
     harm,
     action,
+    highest,
     mil_deaths,
     civ_deaths,
     strikes,
@@ -162,6 +163,7 @@ def days(
     ceasefires_made,
     ceasefires_broken,
     ceasefire_days,
+    pair_made,
 ):
     """`n_days` days of replications `r0` to `r1 - 1`, each day replication by replication.
 
@@ -284,6 +286,7 @@ def days(
                 for j in range(S - 1):
                     o = opponents[s, j]
                     a = action[s, o, r]
+                    highest[s, o, r] = max(highest[s, o, r], a)
                     if a > 0 and a >= min(provocation[s, o, r], 2):
                         provocation[s, o, r] = 0
                         harm[s, o, r] = 0.0
@@ -371,6 +374,7 @@ def days(
                     for h in range(H):
                         violation_history[p, h, r] = 0
                     ceasefires_made[r] += 1
+                    pair_made[p, r] += 1
                     provocation[a, b, r] = 0
                     harm[a, b, r] = 0.0
                     provocation[b, a, r] = 0

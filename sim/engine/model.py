@@ -195,6 +195,8 @@ class EscalationModel(mesa.Model):
         self.ceasefire_age = np.full((P, R), scenario.ceasefire_days, np.int64)
         history = max(_MIN_HISTORY, int(getattr(scenario.ceasefire, "window", _MIN_HISTORY)))
         self.violation_history = np.zeros((P, history, R), np.int16)
+        # Ceasefires made on each pair since the run started (the calibration's record reads it).
+        self.pair_ceasefires_made = np.zeros((P, R), np.int64)
         self.ladder_rng = [self._streams("ladder", f"{a}-{b}") for a, b in self.pairs]
 
         self.states = {
@@ -439,6 +441,7 @@ class EscalationModel(mesa.Model):
         for p, (a, b) in enumerate(self.pairs):
             new = made[p]
             self.ceasefire_age[p] += self.in_ceasefire[p]
+            self.pair_ceasefires_made[p] += new
             fresh = np.flatnonzero(new)
             if fresh.size:
                 self.in_ceasefire[p, fresh] = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pytest
 from scenario_edits import edited
 
@@ -66,3 +67,41 @@ def test_the_compiled_day_writes_the_agents_state_back(seed_scenario):
             assert (other.provocation[o] == state.provocation[o]).mean() > 0.99
     for gid, group in numpy.militants.items():
         assert (compiled.militants[gid].attacks == group.attacks).mean() > 0.99
+
+
+def test_both_days_keep_the_highest_action_and_the_ceasefires_of_each_pair(seed_scenario):
+    """`State.highest` and `pair_ceasefires_made` hold what a day-by-day watch of the day sees."""
+    R, days = 2000, 60
+    numpy = EscalationModel(seed_scenario, R, seed=3)
+    P = len(numpy.pairs)
+    highest = {(s, o): np.zeros(R, np.int8) for s, st in numpy.states.items() for o in st.opponents}
+    made = np.zeros((P, R), np.int64)
+    for _ in range(days):
+        numpy.step()
+        for s, o in highest:
+            np.maximum(highest[s, o], numpy.states[s].action[o], out=highest[s, o])
+        # A ceasefire made today is in force with age 0 (an older one has aged by a day).
+        made += numpy.in_ceasefire & (numpy.ceasefire_age == 0)
+    assert made.sum() > 0 and all((h > 0).any() for h in highest.values())  # not vacuous
+    compiled = EscalationModel(seed_scenario, R, seed=3, engine="compiled")
+    compiled.run(days // 3)
+    compiled.run(days - days // 3)  # a second call carries on from the first
+    for model in (numpy, compiled):
+        for (s, o), expected in highest.items():
+            assert (model.states[s].highest[o] == expected).mean() > 0.99
+        assert (model.pair_ceasefires_made == made).all(axis=0).mean() > 0.99
+    assert (numpy.pair_ceasefires_made == made).all()
+
+
+def test_the_calibration_record_is_the_same_on_both_days():
+    """The calibration's simulated record (days 7 and 30, ceasefires) from either day."""
+    from sim.calibration.record import EpisodeStarts, library_record, simulate_record
+    from sim.history.episodes import load_episodes
+    from sim.history.timeline import load_events
+
+    scenario = sim.load_scenario("pak_afg_2026")
+    starts = EpisodeStarts(library_record(load_episodes(None), "a"), load_events(None))
+    numpy = simulate_record(scenario, starts, seed=5, copies=200)
+    compiled = simulate_record(scenario, starts, seed=5, copies=200, engine="compiled")
+    assert numpy["rung_30d"].gt(numpy["rung_7d"]).any() and numpy["ceasefire_30d"].any()
+    assert (numpy == compiled).all(axis=1).mean() >= 0.99
