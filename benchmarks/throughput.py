@@ -12,11 +12,12 @@ These are measurements, not tests: the machine is shared, so every timing is the
 the load average is recorded with the numbers.
 
 Sections: (a) replications per second on one core of the compiled day, the NumPy day and the
-Mesa reference, side by side, with a profile of one NumPy chunk; (b) scaling from 1 to 2 workers
-with local processes (both days) and Dask; (c) peak memory in a fresh process at 10^6
-replications, events off, in memory and streamed to Parquet; (d) the cost of the event log and
-trajectories; (e) throughput against chunk size; (f) the one-off cost of the compiled day:
-compiling it with an empty numba cache, loading it from the cache, importing numba.
+Mesa reference, side by side, with profiles of one NumPy and one compiled chunk; (b) scaling
+from 1 to 2 workers with local processes (both days) and Dask; (c) peak memory in a fresh
+process at 10^6 replications, events off, in memory and streamed to Parquet; (d) the cost of
+the event log and trajectories; (e) throughput against chunk size; (f) the one-off cost of the
+compiled day: compiling it with an empty numba cache, loading it from the cache, importing
+numba; (g) the calibration's simulated episode records per second on both days.
 """
 
 from __future__ import annotations
@@ -52,10 +53,15 @@ FULL = {
     "compiled": 65_536,
     "scaling": 100_000,
     # (day, replications, outcomes streamed to Parquet)
-    "memory": (("compiled", 1_000_000, True),),
+    "memory": (
+        ("compiled", 1_000_000, True),
+        ("compiled", 1_000_000, False),
+        ("numpy", 1_000_000, True),
+    ),
     "recording": 2_000,
     "chunk_sizes": (2_048, 8_192, 32_768),
     "chunk_total": 32_768,
+    "calibration": 200,
 }
 QUICK = {
     "reference": 40,
@@ -66,6 +72,7 @@ QUICK = {
     "recording": 300,
     "chunk_sizes": (1_024, 4_096),
     "chunk_total": 8_192,
+    "calibration": 20,
 }
 
 
@@ -182,6 +189,36 @@ def profile_chunk(scenario: sim.Scenario, size: int, top: int = 14) -> dict[str,
             if e["function"].endswith(suffix) and "sim/" in e["function"]
         )
     return {"size": size, "total_s": total, "top": entries[:top], "phases": phases}
+
+
+def profile_compiled(scenario: sim.Scenario, size: int) -> dict[str, Any]:
+    """Where one compiled chunk's time goes: drawing the uniforms, the kernel, the rest.
+
+    cProfile of one chunk (the kernel loaded beforehand). The kernel is a numba function
+    called from ``CompiledDay.run``, so cProfile books its time as that method's own time.
+    """
+    run_chunk(scenario, 0, 0, 16, 2, SEED, engine="compiled")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_chunk(scenario, 0, 0, size, HORIZON, SEED, engine="compiled")
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    parts = {"uniforms (PCG64, `ReplicationStreams.fill`)": 0.0, "kernel (numba)": 0.0}
+    model = outcomes = 0.0
+    for (filename, _, name), (_, _, tottime, cumtime, _) in stats.stats.items():
+        if filename.endswith("streams.py") and name == "fill":
+            parts["uniforms (PCG64, `ReplicationStreams.fill`)"] += cumtime
+        elif filename.endswith("compiled.py") and name == "run":
+            parts["kernel (numba)"] += tottime
+        elif filename.endswith("model.py") and name == "__init__":
+            model += cumtime
+        elif filename.endswith("model.py") and name == "outcomes":
+            outcomes += cumtime
+    parts["building the model (streams, agents)"] = model
+    parts["outcome table"] = outcomes
+    total = stats.total_tt
+    parts["other (Python around the kernel)"] = max(0.0, total - sum(parts.values()))
+    return {"size": size, "total_s": total, "parts": parts}
 
 
 # --- (b) scaling -----------------------------------------------------------------------------
@@ -340,6 +377,42 @@ def compile_cost(repeat: int) -> dict[str, Any]:
     }
 
 
+# --- (g) the calibration's simulations ---------------------------------------------------------
+
+
+def calibration_rate(n: int, repeat: int) -> dict[str, Any]:
+    """Simulated episode records per second (what a calibration particle costs), both days.
+
+    One record is every episode of the Pakistan–Afghanistan library from its replayed start,
+    30 days (:func:`sim.calibration.record.simulate_record`); the days are timed interleaved.
+    """
+    from sim.calibration.record import EpisodeStarts, library_record, simulate_record
+    from sim.history.episodes import load_episodes
+    from sim.history.timeline import load_events
+
+    scenario = sim.load_scenario("pak_afg_2026")
+    starts = EpisodeStarts(library_record(load_episodes(None), "a"), load_events(None))
+    starts.starts(scenario)  # the replay, once (a calibration caches it too)
+    seconds: dict[str, float] = {}
+    for engine in ("numpy", "compiled"):
+        simulate_record(scenario, starts, seed=0, engine=engine)  # load the kernel
+    for _ in range(repeat):
+        for engine in ("numpy", "compiled"):
+            took, _ = best_of(
+                1,
+                lambda e=engine: [
+                    simulate_record(scenario, starts, seed=k, engine=e) for k in range(n)
+                ],
+            )
+            seconds[engine] = min(seconds.get(engine, float("inf")), took)
+    return {
+        "records": n,
+        "episodes": len(starts),
+        "seconds": seconds,
+        "rate": {k: n / v for k, v in seconds.items()},
+    }
+
+
 # --- (d) event log and trajectories; (e) chunk size ------------------------------------------
 
 
@@ -452,6 +525,21 @@ def render(r: dict[str, Any], command: str) -> str:
         f"| `{e['function']}` | {e['calls']:,} | {e['own_s']:.2f} | {e['own_s'] / total:.0%} |"
         for e in r["profile"]["top"]
     ]
+    if "profile_compiled" in r:
+        c = r["profile_compiled"]
+        lines += [
+            "",
+            f"Where one compiled chunk's time goes (cProfile of {c['size']:,} replications x "
+            f"{HORIZON} days, {c['total_s']:.2f} s under the profiler):",
+            "",
+            "| part | seconds | share | ns per replication-day |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| {k} | {v:.2f} | {v / c['total_s']:.0%} "
+                f"| {v * 1e9 / (c['size'] * HORIZON):.0f} |"
+                for k, v in c["parts"].items()
+            ),
+        ]
     lines += [
         "",
         f"### (b) Scaling from 1 to 2 workers ({b['replications']:,} replications, "
@@ -569,6 +657,27 @@ def render(r: dict[str, Any], command: str) -> str:
             "5 x 10^7 before.",
             *_load(r, "compile"),
         ]
+    if "calibration" in r:
+        c = r["calibration"]
+        rate = c["rate"]
+        lines += [
+            "",
+            f"### (g) The calibration's simulations ({c['records']} records of "
+            f"{c['episodes']} episodes x 30 days, one core, best of {r['repeat']})",
+            "",
+            "| day | seconds | records/s |",
+            "|---|---:|---:|",
+            *(
+                f"| {engine} | {c['seconds'][engine]:.2f} | {rate[engine]:,.1f} |"
+                for engine in ("numpy", "compiled")
+            ),
+            "",
+            f"**A calibration particle (one simulated record) on the compiled day: "
+            f"{rate['compiled'] / rate['numpy']:.1f}x the NumPy day.** A record runs "
+            f"{c['episodes']} replications for 30 days, so the NumPy day's cost per day "
+            "dominates it; the compiled day runs the 30 days in two kernel calls.",
+            *_load(r, "calibration"),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -601,6 +710,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     steps = (
         ("single_core", lambda: single_core(scenario, sizes, args.repeat)),
         ("profile", lambda: profile_chunk(scenario, DEFAULT_CHUNK_SIZE)),
+        ("profile_compiled", lambda: profile_compiled(scenario, DEFAULT_CHUNK_SIZE)),
         ("scaling", lambda: scaling(scenario, sizes["scaling"], args.repeat, not args.no_dask)),
         ("memory", lambda: memory(sizes["memory"], "processes")),
         ("recording", lambda: recording_cost(scenario, sizes["recording"], args.repeat)),
@@ -609,6 +719,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             lambda: chunk_sizes(scenario, sizes["chunk_sizes"], sizes["chunk_total"], args.repeat),
         ),
         ("compile", lambda: compile_cost(args.repeat)),
+        ("calibration", lambda: calibration_rate(sizes["calibration"], args.repeat)),
     )
     only = {name for name in args.only.split(",") if name}
     if only - {name for name, _ in steps}:
