@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 from hydra.core.config_search_path import ConfigSearchPath
@@ -14,7 +15,7 @@ from hydra.core.plugins import Plugins
 from hydra.errors import ConfigCompositionException, HydraException, MissingConfigException
 from hydra.plugins.config_source import ConfigLoadError, ConfigResult, ConfigSource
 from hydra.plugins.search_path_plugin import SearchPathPlugin
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import (
     OmegaConfBaseException,
 )
@@ -35,6 +36,7 @@ from sim.runs.settings import (
     _rule_schema,
     settings_error,
 )
+from sim.scenario.positions import SECTIONS, is_position
 
 
 def register_configs() -> None:
@@ -62,6 +64,29 @@ def register_configs() -> None:
 # --- experiments/ on the search path ----------------------------------------------------------
 
 
+def _positions_apart(config: DictConfig) -> DictConfig:
+    """Move the actors an experiment names by place (``scenario.mediators.0``) to ``positions``.
+
+    Merged into the typed scenario, ``mediators.0`` would be a new mediator with every default
+    filled in; kept apart, only the values the file gives are applied to the actor at that place
+    (:func:`sim.runs.experiment.experiment_from_config`, :mod:`sim.scenario.positions`).
+    """
+    scenario = config.get("scenario")
+    if not isinstance(scenario, DictConfig):
+        return config
+    moved: dict[str, dict[str, Any]] = {}
+    for section in SECTIONS:
+        node = scenario.get(section)
+        if not isinstance(node, DictConfig):
+            continue
+        for key in [k for k in node if is_position(k)]:
+            moved.setdefault(section, {})[str(key)] = OmegaConf.to_container(node[key])
+            del node[key]
+    if moved:
+        config.positions = moved
+    return config
+
+
 class ExperimentsConfigSource(ConfigSource):
     """Serve the YAML files of one folder as the config group ``experiment``.
 
@@ -86,8 +111,9 @@ class ExperimentsConfigSource(ConfigSource):
         if path is None or not path.is_file():
             raise ConfigLoadError(f"Config not found: {config_path}")
         text = path.read_text(encoding="utf-8")
+        config = OmegaConf.create(text) if text.strip() else OmegaConf.create({})
         return ConfigResult(
-            config=OmegaConf.create(text) if text.strip() else OmegaConf.create({}),
+            config=_positions_apart(config),
             path=f"{self.scheme()}://{self.path}",
             provider=self.provider,
             header=ConfigSource._get_header_dict(text),

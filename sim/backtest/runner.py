@@ -36,7 +36,7 @@ from sim.backtest.scores import (
 )
 from sim.core.errors import ConfigError, did_you_mean
 from sim.history.episodes import load_episodes, load_reference_class
-from sim.history.timeline import load_events
+from sim.history.timeline import episodes_path, load_events, scenario_as_of
 from sim.scenario.schema import Scenario
 from sim.storage.store import write_csv
 
@@ -62,7 +62,7 @@ class BacktestSettings:
     Parameters
     ----------
     episodes : str, optional
-        The episode library; default ``seeds/episodes.csv``.
+        The episode library; default the scenario's own (``timeline.episodes``).
     reference_class : str, optional
         The reference class of the base-rate baseline; default ``seeds/reference_class.csv``.
     events : str, optional
@@ -183,8 +183,11 @@ def run_backtest(
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     events = load_events(settings.events, scenario)
-    library = load_episodes(settings.episodes)
+    as_of = scenario_as_of(scenario)
+    library = load_episodes(settings.episodes or episodes_path(scenario), as_of=as_of)
     reference = load_reference_class(settings.reference_class)
+    # No hindsight: the base rate counts only episodes up to the scenario's as-of date.
+    reference = reference[reference["trigger_date"].dt.date <= as_of].reset_index(drop=True)
     known = library[library["outcome_known"]]
     forecasts = []
     for n, episode in enumerate(known.itertuples(index=False), 1):

@@ -34,6 +34,7 @@ __all__ = [
     "TEMPO_SCOPES",
     "TimelineError",
     "UNNAMED_GROUP",
+    "episodes_path",
     "load_events",
     "load_tempo",
     "scenario_as_of",
@@ -168,13 +169,39 @@ def timeline_path(scenario: Scenario, path: str | Path | None = None) -> Path:
             "{events: FILE.csv} to it (docs/scenarios.md), or give the file (--events / "
             "history.events)",
         )
+    return _seed_file(name)
+
+
+def episodes_path(scenario: Scenario) -> Path:
+    """The CSV file of a scenario's episode library, its ``timeline.episodes``.
+
+    Found as `timeline_path` finds the timeline.
+
+    Raises
+    ------
+    ConfigError
+        If the scenario names no episode library.
+    """
+    name = scenario.timeline.episodes
+    if not name:
+        raise ConfigError(
+            "scenario.timeline.episodes",
+            f"scenario {scenario.name!r} names no episode library for the back-test; add "
+            "episodes: FILE.csv to its timeline block (docs/scenarios.md), or give the file "
+            "(backtest.episodes)",
+        )
+    return _seed_file(name)
+
+
+def _seed_file(name: str) -> Path:
+    """A file named by a scenario: absolute as it is, else in seeds/, else in the current folder."""
     given = Path(name).expanduser()
     if given.is_absolute():
         return given
     for folder in (SEEDS_DIR, Path.cwd()):
         if (folder / given).is_file():
             return folder / given
-    return SEEDS_DIR / given  # missing: load_events names it
+    return SEEDS_DIR / given  # missing: the loader names it
 
 
 def load_events(path: str | Path | None = None, scenario: Scenario | None = None) -> pd.DataFrame:

@@ -312,6 +312,10 @@ class Config:
     checks : mapping, optional
         With ``calibration``: a check of it, ``kind: loo`` (leave-one-episode-out) or ``kind:
         sbc`` (simulation-based calibration), :class:`sim.calibration.checks.CheckSettings`.
+    positions : mapping, optional
+        Values an experiment file gives actors named by place (``scenario.mediators.0``), moved
+        here when the file is read (:mod:`sim.scenario.positions`) and applied to the actor at
+        that place when the config is checked; None after that.
     """
 
     name: str = "run"
@@ -328,6 +332,7 @@ class Config:
     sweep: Any = None
     robustness: Any = None
     backtest: Any = None
+    positions: Any = None
     calibration: Any = None
     checks: Any = None
 

@@ -252,14 +252,20 @@ def _check_timeline(data: Any, scenario: Scenario, path: str) -> TimelineSpec:
     if data is None:
         return TimelineSpec()
     if not isinstance(data, Mapping):
-        raise ConfigError(path, f"must be a mapping of events, aliases, actors; got {data!r}")
+        raise ConfigError(
+            path, f"must be a mapping of events, aliases, actors, episodes; got {data!r}"
+        )
     fields = [f.name for f in dataclasses.fields(TimelineSpec)]
     for key in data:
         if key not in fields:
             raise ConfigError(f"{path}.{key}", f"unknown key; {did_you_mean(str(key), fields)}")
-    events = data.get("events") or ""
-    if not isinstance(events, str):
-        raise ConfigError(f"{path}.events", f"must be the CSV file's name or path, got {events!r}")
+    files = {}
+    for key in ("events", "episodes"):
+        files[key] = data.get(key) or ""
+        if not isinstance(files[key], str):
+            raise ConfigError(
+                f"{path}.{key}", f"must be the CSV file's name or path, got {files[key]!r}"
+            )
     known = {*scenario.states, *scenario.militants, *scenario.mediators}
     aliases = data.get("aliases") or {}
     if not isinstance(aliases, Mapping):
@@ -285,7 +291,7 @@ def _check_timeline(data: Any, scenario: Scenario, path: str) -> TimelineSpec:
                 f"{path}.actors", f"ids are lower-case letters, digits and _; got {actor!r}"
             )
     return TimelineSpec(
-        events=events, aliases={str(k): str(v) for k, v in aliases.items()}, actors=list(actors)
+        aliases={str(k): str(v) for k, v in aliases.items()}, actors=list(actors), **files
     )
 
 

@@ -216,11 +216,15 @@ class TimelineSpec:
     actors : list of str
         Further ids the timeline may name that are not actors of the scenario (a party outside the
         crisis, such as a third state); their rows are read and have no effect.
+    episodes : str
+        The episode library the back-test scores (the columns of ``seeds/episodes.csv``), found
+        as `events` is. Empty: the scenario has none.
     """
 
     events: str = ""
     aliases: dict = field(default_factory=dict)
     actors: list = field(default_factory=list)
+    episodes: str = ""
 
 
 @dataclass(frozen=True)

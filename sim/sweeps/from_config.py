@@ -54,7 +54,6 @@ def run_sweep_from_config(
     SweepResult
         ``exit_code`` is 1 when some point failed.
     """
-    node = dict(_plain(cfg["sweep"]))
     if (_plain(cfg.get("history")) or {}).get("replay"):
         # Each point would need its own replay (the replay reads the swept parameters).
         raise ConfigError(
@@ -68,8 +67,6 @@ def run_sweep_from_config(
             "every point of a sweep runs mc.replications replications (paired differences "
             "need the same ones); adaptive stopping is not supported in a sweep: remove mc.stop",
         )
-    name = str(cfg.get("name") or node.get("name") or "sweep")
-    node.setdefault("name", name)
     if isinstance(cfg, DictConfig):
         from sim.runs.experiment import experiment_from_config
 
@@ -81,10 +78,15 @@ def run_sweep_from_config(
         )
         executor = dataclasses.asdict(experiment.executor)
         root = experiment.output.root
+        # The checked config's sweep: actors named by position are ids there.
+        node = dict(_plain(config["sweep"]))
     else:
         scenario, mc, config = cfg.get("scenario"), _plain(cfg.get("mc")) or {}, cfg
         executor = cfg.get("executor")
         root = (_plain(cfg.get("output")) or {}).get("root", "outputs")
+        node = dict(_plain(cfg["sweep"]))
+    name = str(cfg.get("name") or node.get("name") or "sweep")
+    node.setdefault("name", name)
     node.setdefault("folder", str(Path(root) / node["name"] / "sweep"))
     sweep = Sweep.from_config(node)
     settings = {

@@ -385,7 +385,8 @@ def run_robustness_from_config(
             "every policy and future runs mc.replications replications (common random "
             "numbers); adaptive stopping is not supported here: remove mc.stop",
         )
-    args = robustness_from_config(cfg["robustness"])
+    # The checked config's node: actors named by position are ids there.
+    args = robustness_from_config(experiment.config["robustness"])
     args.setdefault("folder", str(Path(experiment.output.root) / experiment.name / "robustness"))
     mc = experiment.mc
     record = store.manifest(mc.seed, command=command, extra={"experiment": experiment.name})

@@ -1,0 +1,144 @@
+"""Every experiment that takes a scenario runs with ``scenario=ind_pak_2019``, or stops in one line.
+
+The experiments name their actors by place (``states.0``, ``mediators.0``:
+:mod:`sim.scenario.positions`), so the same file runs on the Pakistan - Afghanistan scenario (as
+before: the outcome hashes guard it) and on the India - Pakistan one. Each is run tiny here.
+"""
+
+import pytest
+import yaml
+
+import sim
+from sim.core.errors import ConfigError
+from sim.scenario.positions import resolve_names, resolve_path
+
+IND_PAK = "scenario=ind_pak_2019"
+TINY = ["mc.replications=40", "mc.horizon=30", "mc.seed=1", "executor=serial"]
+# Sweeps name outputs at 90 and 365 days: the full horizon, very few replications.
+SWEEP_TINY = ["mc.replications=3", "mc.horizon=365", "mc.seed=1", "executor=serial"]
+
+
+@pytest.mark.parametrize("name", ["seed_baseline", "restraint", "projection"])
+def test_a_monte_carlo_experiment_runs_on_ind_pak_2019(name, tmp_path):
+    exp = sim.load_experiment(name, overrides=[IND_PAK, *TINY, f"output.root={tmp_path}"])
+    assert exp.scenario.name == "ind_pak_2019"
+    result = exp.simulate(progress=False)
+    assert result.replications == 40
+    assert {"strikes_india", "strikes_pakistan"} <= set(result.outcomes.columns)
+
+
+def test_restraint_applies_its_levers_to_the_first_state_and_mediator():
+    for scenario, state, mediator in [
+        ("pak_afg_2026", "pakistan", "qatar"),
+        ("ind_pak_2019", "india", "usa"),
+    ]:
+        exp = sim.load_experiment("restraint", overrides=[f"scenario={scenario}", *TINY])
+        rule = exp.scenario.states[state].retaliation
+        assert (type(rule).__name__, rule.level, rule.p_act, rule.step) == (
+            "Threshold",
+            1.0,
+            0.04,
+            1,
+        )
+        lead = exp.scenario.mediators[mediator]
+        assert (lead.leverage, lead.engage_rung, lead.attempt_rate) == (0.9, 3, 0.3)
+        # The other actors keep the scenario's values, in the file's order.
+        plain = sim.load_scenario(scenario)
+        assert list(exp.scenario.mediators) == list(plain.mediators)
+        assert lead.trust == plain.mediators[mediator].trust
+        other = [s for s in plain.states if s != state][0]
+        assert exp.scenario.states[other] == plain.states[other]
+    # A command-line override of the same key wins over the experiment's value.
+    exp = sim.load_experiment("restraint", overrides=["scenario.mediators.qatar.leverage=0.5"])
+    assert (
+        exp.scenario.mediators["qatar"].leverage,
+        exp.scenario.mediators["qatar"].attempt_rate,
+    ) == (
+        0.5,
+        0.3,
+    )
+    assert "positions" not in exp.config
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "parameters"),
+    [
+        (
+            "mediator_leverage",
+            [],
+            ["mediators.usa.leverage", "states.india.retaliation.level"],
+        ),
+        ("retaliation_policies", [], ["states.india.retaliation"]),
+        (
+            "sensitivity",
+            ["sweep.samples=2"],
+            [
+                "states.india.retaliation.p_act",
+                "states.pakistan.retaliation.p_act",
+                "mediators.usa.leverage",
+                "mediators.usa.attempt_rate",
+                "militants.jem.attribution",
+                "states.india.compliance",
+            ],
+        ),
+    ],
+)
+def test_a_sweep_runs_on_ind_pak_2019_with_its_own_actors(name, extra, parameters, tmp_path):
+    from sim.sweeps.from_config import run_sweep_from_config
+
+    overrides = [IND_PAK, *SWEEP_TINY, *extra, f"output.root={tmp_path}"]
+    exp = sim.load_experiment(name, overrides=overrides)
+    result = run_sweep_from_config(exp.config)
+    assert result.ok, result.failures
+    assert [p.path for p in result.sweep.parameters] == parameters
+    if name == "retaliation_policies":
+        assert "mean_strikes_india" in result.sweep.show
+
+
+def test_the_backtest_scores_the_scenarios_own_episodes():
+    from sim.backtest import run_backtest
+
+    exp = sim.load_experiment("backtest", overrides=[IND_PAK, *TINY])
+    table = run_backtest(exp.scenario, replications=20, seed=1).table
+    assert set(table["episode_id"]) == {"IN-PK-2016-09-29"}
+
+
+def test_robustness_stops_in_one_line_where_its_levers_do_not_exist(tmp_path):
+    from sim.sweeps.robustness import run_robustness_from_config
+
+    exp = sim.load_experiment(
+        "robustness",
+        overrides=[IND_PAK, *SWEEP_TINY, "robustness.futures.samples=2", f"output.root={tmp_path}"],
+    )
+    # Its futures vary the second state's ordered-logit intercept; India-Pakistan's Pakistan
+    # follows tit_for_tat, which has none.
+    with pytest.raises(ConfigError, match=r"states\.pakistan\.retaliation\.intercept"):
+        run_robustness_from_config(exp.config)
+    assert not any(tmp_path.rglob("*.parquet"))
+
+
+def test_a_position_beyond_the_scenario_is_one_error_naming_the_key(tmp_path):
+    data = sim.load_scenario("ind_pak_2019").to_dict()
+    del data["mediators"], data["priors"]
+    lone = tmp_path / "no_mediators.yaml"
+    lone.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"scenario\.mediators\.0: names the mediators at place 0"
+    ):
+        sim.load_experiment("restraint", overrides=[f"scenario={lone}"])
+    with pytest.raises(ConfigError, match=r"retaliation\.state: names the states at place 2 .*"):
+        sim.load_experiment("restraint", overrides=[IND_PAK, "retaliation.state=2"])
+    with pytest.raises(ConfigError, match=r"sweep\.parameters\.mediators\.0\.leverage: .*"):
+        sim.load_experiment("sensitivity", overrides=[f"scenario={lone}"])
+
+
+def test_positions_resolve_in_key_paths_and_names():
+    ids = {"states": ["india", "pakistan"], "mediators": ["usa"]}
+    assert (
+        resolve_path("states.1.retaliation.p_act", ids, "k") == "states.pakistan.retaliation.p_act"
+    )
+    assert resolve_path("decay", ids, "k") == "decay"
+    assert resolve_path("states.india.inflicted.military.4", ids, "k").endswith("military.4")
+    assert resolve_names("mean_strikes_{states.1}", ids, "k") == "mean_strikes_pakistan"
+    with pytest.raises(ConfigError, match="lists 1 mediators"):
+        resolve_path("mediators.1.leverage", ids, "k")
