@@ -136,7 +136,9 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float, log) -> N
 
 
 @contextmanager
-def open_page(url: str, timeout: float = 60.0) -> Iterator[tuple[Any, list[str]]]:
+def open_page(
+    url: str, timeout: float = 60.0, height: int = 1000
+) -> Iterator[tuple[Any, list[str]]]:
     """Open `url` in headless Chromium; yield the Playwright page and its failed requests.
 
     Parameters
@@ -145,6 +147,9 @@ def open_page(url: str, timeout: float = 60.0) -> Iterator[tuple[Any, list[str]]
         The page, e.g. from :func:`serve`.
     timeout : float
         Seconds Playwright waits for anything on the page (its default timeout).
+    height : int
+        Window height in pixels (the page scrolls inside its own frame, so a screenshot holds
+        what the window shows).
 
     Yields
     ------
@@ -161,7 +166,7 @@ def open_page(url: str, timeout: float = 60.0) -> Iterator[tuple[Any, list[str]]
             executable_path=find_chromium(), args=list(CHROMIUM_ARGS)
         )
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": height})
             page.set_default_timeout(timeout * 1000)
             page.on("requestfailed", lambda r: failures.append(f"{r.url}: {r.failure}"))
             page.on(
@@ -218,9 +223,9 @@ def run_comparison(page: Any) -> dict[str, str]:
 
 def screenshot_page(url: str, path: Path) -> None:
     """Save a screenshot of the page after one comparison (``docs/make_figures.py``)."""
-    with open_page(url, timeout=240.0) as (page, _):
+    with open_page(url, timeout=240.0, height=1900) as (page, _):
         run_comparison(page)
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path))
 
 
 def time_plays(url: str, plays: int = 3) -> list[float]:

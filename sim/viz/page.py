@@ -37,13 +37,20 @@ from sim.viz.compare import (
 )
 from sim.viz.levers import lever_labels, scenario_policy, shipped_scenarios
 from sim.viz.path import latest_events, path_model, play_target, status
-from sim.viz.widgets import PolicyEditor
+from sim.viz.widgets import Lever, PolicyEditor
 
 SCENARIOS = shipped_scenarios()
 DEFAULT_SCENARIO = "pak_afg_2026" if "pak_afg_2026" in SCENARIOS else SCENARIOS[0]
 # Seconds Play takes to run the rest of the year: it draws as often as drawing allows meanwhile.
-PLAY_SECONDS = 7
-TIMELINE_DPI = 72
+PLAY_SECONDS = 5
+TIMELINE_DPI = 80
+_CSS = """
+.page-table td, .page-table th { padding: 2px 12px; text-align: right; white-space: nowrap; }
+.page-table { border-collapse: collapse; margin: 6px 0 12px 0; }
+.page-table tr:nth-child(even) { background: #f3f3f3; }
+.event-list .page-table td, .event-list .page-table th { text-align: left; font-size: 0.85em; }
+.lever-label { font-size: 0.9em; }
+"""
 # The rung k and horizon t read, per browser session (kept across runs and tabs).
 _RUNG = solara.reactive(min(4, MAX_RUNG))
 _WITHIN = solara.reactive(90)
@@ -100,15 +107,16 @@ def SettingsBar(draft: Settings, on_draft, scenario: Scenario) -> None:
             classes=["replications-select"],
             on_value=lambda n: on_draft(_replace(draft, replications=n)),
         )
-        with solara.Div(classes=["lever", "lever-seed"], style={"min-width": "220px"}):
-            solara.SliderInt(
-                f"seed (both policies): {draft.seed}",
-                value=draft.seed,
-                min=0,
-                max=99,
-                thumb_label=True,
-                on_value=lambda s: on_draft(_replace(draft, seed=s)),
-            )
+        Lever(
+            f"seed (both policies): {draft.seed}",
+            draft.seed,
+            lambda s: on_draft(_replace(draft, seed=s)),
+            "lever-seed",
+            0,
+            99,
+            1,
+            width="240px",
+        )
 
 
 def _replace(settings: Settings, **values: object) -> Settings:
@@ -127,24 +135,26 @@ def Results(comparison: Comparison, number: int, stale: bool) -> None:
     settings = comparison.settings
     a, b, d = comparison.estimates(rung, within)
     with solara.Row():
-        with solara.Div(classes=["lever", "lever-rung"], style={"min-width": "320px"}):
-            solara.SliderInt(
-                f"rung k: {rung} ({RUNG_NAMES[rung]})",
-                value=rung,
-                min=1,
-                max=MAX_RUNG,
-                on_value=set_rung,
-                thumb_label=True,
-            )
-        with solara.Div(classes=["lever", "lever-within"], style={"min-width": "320px"}):
-            solara.SliderInt(
-                f"within t days: {within}",
-                value=within,
-                min=1,
-                max=settings.horizon,
-                on_value=set_within,
-                thumb_label=True,
-            )
+        Lever(
+            f"rung k: {rung} ({RUNG_NAMES[rung]})",
+            rung,
+            set_rung,
+            "lever-rung",
+            1,
+            MAX_RUNG,
+            1,
+            width="320px",
+        )
+        Lever(
+            f"within t days: {within}",
+            within,
+            set_within,
+            "lever-within",
+            1,
+            settings.horizon,
+            1,
+            width="320px",
+        )
     with solara.Div(classes=["results"], style=_STALE_STYLE if stale else {}):
         _html(
             f"<b>P(rung &gt;= {rung}, {RUNG_NAMES[rung]}, within {within} days)</b>, with 95 % "
@@ -272,19 +282,17 @@ def PathTab(draft: Settings, scenario: Scenario) -> None:
         solara.ToggleButtonsSingle(
             value=which, values=["A", "B"], on_value=set_which, classes=["path-policy"]
         )
-        with solara.Div(classes=["lever", "lever-path-seed"], style={"min-width": "220px"}):
-            solara.SliderInt(
-                f"seed: {seed}", value=seed, min=0, max=99, on_value=set_seed, thumb_label=True
-            )
-        with solara.Div(classes=["lever", "lever-play-seconds"], style={"min-width": "260px"}):
-            solara.SliderInt(
-                f"Play runs the rest of the year in {seconds} s",
-                value=seconds,
-                min=2,
-                max=60,
-                on_value=set_seconds,
-                thumb_label=True,
-            )
+        Lever(f"seed: {seed}", seed, set_seed, "lever-path-seed", 0, 99, 1, width="240px")
+        Lever(
+            f"Play runs the rest of the year in {seconds} s",
+            seconds,
+            set_seconds,
+            "lever-play-seconds",
+            2,
+            60,
+            1,
+            width="300px",
+        )
     with solara.Row():
         solara.Button("Reset", on_click=lambda: set_restarts(restarts + 1), disabled=playing.value)
         solara.Button(
@@ -312,7 +320,7 @@ def PathTab(draft: Settings, scenario: Scenario) -> None:
 
 def _timeline(model, lock: threading.Lock) -> bytes:
     with lock:
-        figure = plots.timeline(model, replication=model.first_replication, figsize=(7.5, 5.0))
+        figure = plots.timeline(model, replication=model.first_replication, figsize=(8.5, 5.2))
     return _png(figure, TIMELINE_DPI)
 
 
@@ -321,7 +329,8 @@ def EventList(model, lock: threading.Lock, tick: int) -> None:
     """Today's status and the latest events, newest first."""
     with lock:
         table, line = latest_events(model), status(model)
-    body = "No event yet: press Step or Play." if table.empty else _table(table)
+    quiet = "No state action, ceasefire event or attack killing 10 or more so far."
+    body = quiet if table.empty else _table(table)
     _html(f"<b>{escape(line)}</b><br>{body}", "event-list")
 
 
@@ -332,6 +341,7 @@ def Page() -> None:
     draft, set_draft = solara.use_state(first)
     scenario = solara.use_memo(lambda: load_scenario(draft.scenario), [draft.scenario])
     solara.Title("Escalation: compare two policies")
+    solara.Style(_CSS)
     with solara.Column(style={"padding": "12px"}):
         _html(f"<h3>{escape(scenario.description)} (as of {scenario.as_of})</h3>")
         SettingsBar(draft, set_draft, scenario)

@@ -28,13 +28,24 @@ def Lever(
     high: float = 1.0,
     step: float = 0.01,
     disabled: bool = False,
+    width: str | None = None,
 ) -> None:
-    """A slider under a label that carries its value, in a div of class `css` (for tests)."""
-    with solara.Div(classes=["lever", css]):
+    """A slider under a label that carries its value, in a div of class `css` (for tests).
+
+    Whole-number bounds and step make an integer slider. `width` fixes the lever's width (in a
+    row, where a slider would otherwise shrink to nothing).
+    """
+    style = {"width": width, "flex": "none"} if width else {}
+    with solara.Div(classes=["lever", css], style=style):
         solara.Text(label, classes=["lever-label"], style={"opacity": "0.5" if disabled else "1"})
-        solara.SliderFloat(
-            "", value=value, min=low, max=high, step=step, on_value=on_value, disabled=disabled
-        )
+        if all(isinstance(x, int) for x in (value, low, high, step)):
+            solara.SliderInt(
+                "", value=value, min=low, max=high, step=step, on_value=on_value, disabled=disabled
+            )
+        else:
+            solara.SliderFloat(
+                "", value=value, min=low, max=high, step=step, on_value=on_value, disabled=disabled
+            )
 
 
 @solara.component
