@@ -128,6 +128,15 @@ def test_the_single_path_viewer_steps_plays_a_year_and_restarts_on_a_change(page
     browser.nudge(page, "lever-path-seed", 1)
     page.get_by_text("seed: 8").wait_for()
     page.get_by_text("Day 0 of 365").wait_for()
+    # So is a lever changed in the Compare tab: the path restarts under it and says so.
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Day 1 of 365").wait_for()
+    assert "retaliation rule: none" not in page.locator(".path-levers").inner_text()
+    page.get_by_role("tab", name="Compare policies").click()
+    browser.choose(page, "rule-a", "none")
+    page.get_by_role("tab", name="One path").click()
+    page.get_by_text("Day 0 of 365").wait_for()
+    assert "retaliation rule: none" in page.locator(".path-levers").inner_text()
     assert failures == []
 
 
