@@ -10,7 +10,6 @@ from sim.calibration.posterior import (
     POSTERIOR_FILE,
     posterior_draws,
     posterior_intervals,
-    read_posterior,
 )
 from sim.calibration.record import (
     EpisodeStarts,
@@ -33,7 +32,6 @@ __all__ = [
     "library_record",
     "posterior_draws",
     "posterior_intervals",
-    "read_posterior",
     "simulate_record",
     "statistic_names",
     "summary_statistics",

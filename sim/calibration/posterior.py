@@ -2,24 +2,20 @@
 
 One column per calibrated parameter, named by its dotted key path in the scenario (the paths of
 the scenario's ``priors:``), and ``weight`` (>= 0, summing to 1). One row is one parameter set;
-parameters not named keep the scenario's point values.
+parameters not named keep the scenario's point values. Reading and checking a file against a
+scenario is :func:`sim.scenario.posterior.load_posterior`'s job (one set of checks); the
+functions here work on the table itself.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
-from sim.core.errors import ConfigError
-from sim.storage.store import read_parquet
 
 __all__ = [
     "POSTERIOR_FILE",
     "posterior_draws",
     "posterior_intervals",
-    "read_posterior",
     "weighted_quantile",
 ]
 
@@ -45,17 +41,6 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray
     cum = np.cumsum(w[order]) / np.sum(w)
     idx = np.minimum(np.searchsorted(cum, q, side="left"), len(x) - 1)
     return x[order][idx]
-
-
-def read_posterior(path: str | Path) -> pd.DataFrame:
-    """Read a posterior file and check its format: numeric parameter columns and ``weight``."""
-    table = read_parquet(path)
-    if "weight" not in table.columns:
-        raise ConfigError("posterior", f"{path}: no 'weight' column; not a posterior file")
-    w = table["weight"].to_numpy(float)
-    if len(table) == 0 or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
-        raise ConfigError("posterior", f"{path}: weights must be finite, >= 0, not all zero")
-    return table
 
 
 def posterior_draws(posterior: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:

@@ -16,7 +16,6 @@ from sim.calibration import (
     calibrate,
     library_record,
     posterior_draws,
-    read_posterior,
     simulate_record,
     summary_statistics,
     with_values,
@@ -190,7 +189,8 @@ def test_a_tiny_calibration_keeps_its_cap_saves_its_posterior_and_resumes(seed_s
         prior = seed_scenario.priors[path]
         assert posterior[path].between(prior.low, prior.high).all()
     assert posterior.attrs["parameters"] == list(TWO)
-    assert read_posterior(tmp_path / "posterior.parquet").equals(posterior)
+    checked = sim.load_posterior(tmp_path / "posterior.parquet", seed_scenario)
+    assert checked.paths == list(TWO) and checked.weights.sum() == pytest.approx(1.0)
     assert len(posterior_draws(posterior, 5)) == 5
     # The same folder continues the stored run instead of starting over.
     more = CalibrationSettings(parameters=TWO, population_size=8, generations=3,
@@ -220,12 +220,12 @@ def test_the_hard_cap_stops_a_generation_that_would_cross_it(seed_scenario, tmp_
         calibrate(seed_scenario, tmp_path / "two", tight, seed=2)
 
 
-def test_a_bad_posterior_file_is_refused(tmp_path):
+def test_a_posterior_without_weights_is_refused(seed_scenario, tmp_path):
     from sim.storage.store import write_parquet
 
     write_parquet(pd.DataFrame({"decay": [0.1]}), tmp_path / "p.parquet")
-    with pytest.raises(ConfigError, match="no 'weight' column"):
-        read_posterior(tmp_path / "p.parquet")
+    with pytest.raises(ConfigError, match="has no 'weight' column"):
+        sim.load_posterior(tmp_path / "p.parquet", seed_scenario)
 
 
 def test_the_calibrate_tiny_experiment_writes_its_results_folder(tmp_path):
@@ -251,4 +251,6 @@ def test_a_tiny_calibration_runs_on_dask(seed_scenario, tmp_path):
                                    max_simulations=60)  # fmt: skip
     result = calibrate(seed_scenario, tmp_path, settings, seed=3, executor="dask", workers=1)
     assert len(result.diagnostics) == 2
-    assert read_posterior(tmp_path / "posterior.parquet")["weight"].sum() == pytest.approx(1.0)
+    assert sim.load_posterior(tmp_path / "posterior.parquet", seed_scenario).weights.sum() == (
+        pytest.approx(1.0)
+    )
