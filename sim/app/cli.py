@@ -92,16 +92,17 @@ def run(cfg: DictConfig) -> None:
 
 
 def _check_posterior_support(cfg: DictConfig) -> None:
-    """Refuse a posterior where the run would ignore it, rather than ignore it silently."""
-    if cfg.get("posterior") is None:
-        return
-    for kind in ("robustness", "backtest", "calibration"):
-        if cfg.get(kind) is not None:
-            raise ConfigError(
-                "posterior",
-                f"the {kind} does not take a posterior yet; run single experiments or sweeps "
-                "with it (python -m sim experiment=NAME posterior=PATH) or remove posterior=",
-            )
+    """Refuse a posterior where it makes no sense, rather than ignore it silently.
+
+    Single experiments, sweeps, the robustness analysis and the back-test take one; a
+    calibration (and its checks) starts from the scenario's priors and writes a posterior.
+    """
+    if cfg.get("posterior") is not None and cfg.get("calibration") is not None:
+        raise ConfigError(
+            "posterior",
+            "a calibration starts from the scenario's priors and writes a posterior; it does "
+            "not take one: remove posterior= (to calibrate other numbers, give them priors)",
+        )
 
 
 def _run_sweep(cfg: DictConfig, folder: Path, overrides: list[str], command: list[str]) -> None:

@@ -257,12 +257,24 @@ def run_backtest_experiment(
     record = store.manifest(
         mc.seed,
         command=command,
-        extra={"experiment": experiment.name, "replications_per_episode": mc.replications},
+        extra={
+            "experiment": experiment.name,
+            "replications_per_episode": mc.replications,
+            **({"posterior": experiment.posterior.source} if experiment.posterior else {}),
+        },
     )
     results.write_manifest(record)
     progress = experiment.output.progress and not experiment.output.quiet
     with results.removed_if_unused():  # the episode files are read here
-        result = run_backtest(experiment.scenario, mc.replications, mc.seed, settings, progress)
+        result = run_backtest(
+            experiment.scenario,
+            mc.replications,
+            mc.seed,
+            settings,
+            progress,
+            posterior=experiment.posterior,
+            posterior_cell=mc.posterior_cell,
+        )
     result.write(results.path)
     extra: dict[str, Any] = {"episodes": int(result.episodes["episode_id"].nunique())}
     if experiment.output.figures:

@@ -29,6 +29,7 @@ import pandas as pd
 from sim.core.ladder import MAX_RUNG
 from sim.history import ACTION_RUNGS, replay
 from sim.runs.montecarlo import simulate
+from sim.scenario.posterior import CELL, Posterior
 from sim.scenario.schema import Scenario
 
 __all__ = [
@@ -244,6 +245,8 @@ def forecast_episode(
     episode: Any,
     replications: int = 2000,
     seed: int = 0,
+    posterior: Posterior | None = None,
+    posterior_cell: int = CELL,
 ) -> EpisodeForecast:
     """The model's forecast of one episode coding.
 
@@ -260,6 +263,11 @@ def forecast_episode(
         R, >= 1.
     seed : int
         The run's seed; every episode uses the same seed (common random numbers).
+    posterior : Posterior, optional
+        Parameter draws the replications are spread over (``docs/posterior.md``): the forecast
+        is then posterior-predictive. The episode's replay uses the scenario's point values.
+    posterior_cell : int
+        Consecutive replications sharing a draw.
 
     Returns
     -------
@@ -284,6 +292,8 @@ def forecast_episode(
         record_trajectory=False,
         start=start,
         progress=False,
+        posterior=posterior,
+        posterior_cell=posterior_cell,
     )
     log = run.events
     acts = log[(log["actor"] == scored) & (log["target"] == striking) & (log["rung"] > 0)]

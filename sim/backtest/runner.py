@@ -37,6 +37,7 @@ from sim.backtest.scores import (
 from sim.core.errors import ConfigError, did_you_mean
 from sim.history.episodes import load_episodes, load_reference_class
 from sim.history.timeline import episodes_path, load_events, scenario_as_of
+from sim.scenario.posterior import CELL, Posterior
 from sim.scenario.schema import Scenario
 from sim.storage.store import write_csv
 
@@ -157,6 +158,8 @@ def run_backtest(
     seed: int = 0,
     settings: BacktestSettings | None = None,
     progress: bool = False,
+    posterior: Posterior | None = None,
+    posterior_cell: int = CELL,
 ) -> BacktestResult:
     """Forecast every episode coding with a known outcome, and score the forecasts.
 
@@ -172,6 +175,11 @@ def run_backtest(
         Files and intervals; default :class:`BacktestSettings`.
     progress : bool
         Print one line per episode coding on stderr.
+    posterior : Posterior, optional
+        Parameter draws each episode's replications are spread over (posterior-predictive
+        forecasts, ``docs/posterior.md``); each episode's replay keeps the point values.
+    posterior_cell : int
+        Consecutive replications sharing a draw.
 
     Returns
     -------
@@ -193,7 +201,11 @@ def run_backtest(
     for n, episode in enumerate(known.itertuples(index=False), 1):
         if progress:
             print(f"[{n}/{len(known)}] {episode.episode_id} {episode.coding}", file=sys.stderr)
-        forecasts.append(forecast_episode(scenario, events, episode, replications, seed))
+        forecasts.append(
+            forecast_episode(
+                scenario, events, episode, replications, seed, posterior, posterior_cell
+            )
+        )
     table = forecast_table(forecasts, known, reference)
     return BacktestResult(
         forecasts=forecasts,

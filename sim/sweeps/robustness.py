@@ -44,6 +44,7 @@ from sim.analysis.robustness import METRICS, robustness_metrics
 from sim.analysis.stats import binomial_interval
 from sim.core.errors import ConfigError, did_you_mean
 from sim.core.intervals import format_interval
+from sim.scenario.posterior import CELL
 from sim.storage import store
 from sim.sweeps.runner import OUTCOMES_DIR, Sweep, run_sweep
 
@@ -152,6 +153,8 @@ def run_robustness(
     executor: Mapping[str, Any] | None = None,
     confidence: float = 0.95,
     n_resamples: int = 1000,
+    posterior: Any = None,
+    posterior_cell: int = CELL,
 ) -> RobustnessResult:
     """Run every policy in every future on the same seed and judge the policies' robustness.
 
@@ -180,6 +183,13 @@ def run_robustness(
         Confidence level of every interval.
     n_resamples : int
         Bootstrap resamples (:func:`robustness_metrics`).
+    posterior : Posterior or path, optional
+        Parameter draws every policy's and future's replications are spread over, as in
+        :func:`~sim.sweeps.run_sweep` (``docs/posterior.md``): replication g has the same draw
+        and random numbers under every policy and future. A parameter both in the posterior and
+        among the futures' or a policy's keys is refused.
+    posterior_cell : int
+        Consecutive replications sharing a draw.
 
     Returns
     -------
@@ -230,6 +240,8 @@ def run_robustness(
             seed=seed,
             chunk_size=chunk_size,
             executor=executor,
+            posterior=posterior,
+            posterior_cell=posterior_cell,
         )
         if not result.ok:
             raise RuntimeError(
@@ -389,7 +401,10 @@ def run_robustness_from_config(
     args = robustness_from_config(experiment.config["robustness"])
     args.setdefault("folder", str(Path(experiment.output.root) / experiment.name / "robustness"))
     mc = experiment.mc
-    record = store.manifest(mc.seed, command=command, extra={"experiment": experiment.name})
+    extra = {"experiment": experiment.name}
+    if experiment.posterior is not None:
+        extra["posterior"] = experiment.posterior.source
+    record = store.manifest(mc.seed, command=command, extra=extra)
     result = run_robustness(
         scenario=experiment.scenario,
         replications=mc.replications,
@@ -397,6 +412,8 @@ def run_robustness_from_config(
         seed=mc.seed,
         chunk_size=mc.chunk_size,
         executor=dataclasses.asdict(experiment.executor),
+        posterior=experiment.posterior,
+        posterior_cell=mc.posterior_cell,
         **args,
     )
     if results is not None:

@@ -392,12 +392,15 @@ def test_a_bad_posterior_is_one_clear_message(tmp_path):
     assert proc.stderr.startswith(f"error: posterior {posterior}: column 'decya': 'decya' is not")
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
-    robustness = sim_cli(
-        "experiment=robustness",
+    calibration = sim_cli(
+        "experiment=calibrate_tiny",
         f"posterior={_posterior_file(tmp_path / 'p.parquet')}",
-        *SMALL,
-        f"hydra.run.dir={tmp_path}/robustness",
+        f"hydra.run.dir={tmp_path}/calibration",
         cwd=tmp_path,
     )
-    assert robustness.returncode == 2
-    assert "error: posterior: the robustness does not take a posterior yet" in robustness.stderr
+    assert calibration.returncode == 2
+    assert calibration.stderr.startswith(
+        "error: posterior: a calibration starts from the scenario's priors and writes a "
+        "posterior; it does not take one"
+    )
+    assert not (tmp_path / "calibration").exists()

@@ -114,3 +114,19 @@ def test_an_episode_outside_the_scenario_is_refused(events, library, seed_scenar
     episode = _episode(library, "PK-AF-2024-03-18")._replace(scored_side="india")
     with pytest.raises(ValueError, match="'india' is not a state of scenario"):
         forecast_episode(seed_scenario, events, episode, replications=10)
+
+
+def test_a_posterior_forecast_is_that_of_its_draw_when_it_has_one(events, library, seed_scenario):
+    from sim.calibration import with_values
+    from sim.scenario.posterior import posterior_from_frame
+
+    episode = _episode(library, "PK-AF-2024-12-24", "a")
+    values = {"states.afghanistan.retaliation.p_act": 0.9, "ceasefire.intercept": -1.0}
+    post = posterior_from_frame(pd.DataFrame({**values, "weight": [1.0]}, index=[0]), seed_scenario)
+    over = forecast_episode(seed_scenario, events, episode, replications=R, posterior=post)
+    drawn = forecast_episode(with_values(seed_scenario, values), events, episode, replications=R)
+    plain = forecast_episode(seed_scenario, events, episode, replications=R)
+    np.testing.assert_array_equal(over.rung_7d, drawn.rung_7d)
+    np.testing.assert_array_equal(over.rung_30d, drawn.rung_30d)
+    assert over.ceasefire_30d == drawn.ceasefire_30d
+    assert not np.array_equal(over.rung_7d, plain.rung_7d)  # the draw's values were used

@@ -176,3 +176,34 @@ def test_robustness_from_config_names_the_bad_key(change, match):
     node = {k: v for k, v in node.items() if not (k == "policies" and "polices" in change)}
     with pytest.raises(ConfigError, match=match):
         robustness_from_config(node)
+
+
+def test_run_robustness_over_a_posterior_runs_each_draw_and_refuses_a_shared_key(
+    tmp_path, seed_scenario
+):
+    import pandas as pd
+
+    from sim.calibration import with_values
+    from sim.scenario.posterior import posterior_from_frame
+
+    futures = Sweep.from_config(FUTURES)
+    outcomes = [Outcome(4, 60, 0.2)]
+    mc = {"replications": 120, "horizon": 60, "seed": 5}
+    values = {"ceasefire.intercept": -1.0, "states.afghanistan.retaliation.p_act": 0.9}
+    post = posterior_from_frame(pd.DataFrame({**values, "weight": [1.0]}, index=[0]), seed_scenario)
+    over = run_robustness(
+        POLICIES, futures, outcomes, seed_scenario, tmp_path / "a", posterior=post, **mc
+    )
+    drawn = run_robustness(
+        POLICIES, futures, outcomes, with_values(seed_scenario, values), tmp_path / "b", **mc
+    )
+    plain = run_robustness(POLICIES, futures, outcomes, seed_scenario, tmp_path / "c", **mc)
+    key = ["outcome", "policy", "future"]
+    p = over.probabilities.sort_values(key)["probability"].to_numpy()
+    np.testing.assert_array_equal(p, drawn.probabilities.sort_values(key)["probability"])
+    assert not np.array_equal(p, plain.probabilities.sort_values(key)["probability"])
+    shared = posterior_from_frame(pd.DataFrame({LEVERAGE: [0.5], "weight": [1.0]}), seed_scenario)
+    with pytest.raises(ConfigError, match=LEVERAGE):
+        run_robustness(
+            POLICIES, futures, outcomes, seed_scenario, tmp_path / "d", posterior=shared, **mc
+        )
