@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
+from sim.core import paths
 from sim.core.errors import ConfigError, did_you_mean
 from sim.core.ladder import MAX_RUNG
 from sim.engine.model import ENGINES
@@ -237,7 +238,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
     _check_validation(validation, scenario)
     posterior = None
     if data.get("posterior") is not None:
-        path = Path(str(data["posterior"])).expanduser().resolve()
+        path = posterior_path(data["posterior"])
         posterior = load_posterior(path, scenario)
         data["posterior"] = str(path)  # the saved config names the file wherever it is rerun
     _check_history(history, scenario, mc.replications)
@@ -254,6 +255,25 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         config=OmegaConf.create(data),
         overrides=tuple(str(o) for o in overrides),
     )
+
+
+def posterior_path(name: str | Path) -> Path:
+    """The file a ``posterior`` setting names, as an absolute path.
+
+    A relative path is read from the working folder; if no such file is there, from the folder
+    that holds ``configs/``, ``experiments/`` and ``seeds/`` (the checkout, or an installed
+    wheel's package data), so a shipped posterior (``seeds/posteriors/pak_afg_2026.parquet``,
+    named by ``experiments/seed_baseline.yaml``) is found from any folder.
+
+    Examples
+    --------
+    >>> posterior_path("seeds/posteriors/pak_afg_2026.parquet").is_file()
+    True
+    """
+    path = Path(str(name)).expanduser()
+    if not path.is_absolute() and not path.exists() and (paths.DATA_ROOT / path).exists():
+        path = paths.DATA_ROOT / path
+    return path.resolve()
 
 
 _SECTIONS = {
