@@ -106,8 +106,8 @@ class Comparison:
         Returns
         -------
         pd.DataFrame
-            Columns ``rung, policy A, policy B, B - A, discordant`` as display strings; the
-            difference is paired (common random numbers), ``discordant`` counts replications
+            Columns ``rung, policy A, policy B, B - A, A only / B only`` as display strings;
+            the difference is paired (common random numbers), the last column counts replications
             reaching the rung under one policy only (A only / B only).
         """
         rows = []
@@ -119,7 +119,7 @@ class Comparison:
                     "policy A": format_interval(a.estimate, a.low, a.high),
                     "policy B": format_interval(b.estimate, b.low, b.high),
                     "B - A": format_interval(d.difference, d.low, d.high, signed=True),
-                    "discordant": f"{d.a_only} / {d.b_only}",
+                    "A only / B only": f"{d.a_only} / {d.b_only}",
                 }
             )
         return pd.DataFrame(rows)

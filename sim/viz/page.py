@@ -158,8 +158,9 @@ def Results(comparison: Comparison, number: int, stale: bool) -> None:
     with solara.Div(classes=["results"], style=_STALE_STYLE if stale else {}):
         _html(
             f"<b>P(rung &gt;= {rung}, {RUNG_NAMES[rung]}, within {within} days)</b>, with 95 % "
-            f"intervals; {settings.replications:,} replications per policy, seed "
-            f"{settings.seed}, the same random numbers under both policies."
+            f"Monte Carlo intervals; {settings.replications:,} replications per policy, seed "
+            f"{settings.seed}, the same random numbers under both policies. The scenario's "
+            "parameters are taken as written: the intervals hold no parameter uncertainty."
         )
         for label, estimate, css in (("Policy A", a, "estimate-a"), ("Policy B", b, "estimate-b")):
             with solara.Row():
