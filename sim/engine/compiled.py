@@ -105,6 +105,9 @@ _MAX_PARAMS = 8
 # Uniforms drawn per kernel call (one stream block, several days): 2 MB, so that the draws
 # stay in cache until the kernel reads them, and a run's memory does not grow with its length.
 BATCH_VALUES = 262_144
+# A stream block of which at most this many replications run in a model draws only theirs, and
+# jumps over the others' numbers (a jump costs about as much as drawing 250 numbers).
+SKIP_BELOW = 256
 
 
 def unsupported(scenario: Scenario) -> str | None:
@@ -391,30 +394,39 @@ class CompiledDay:
         # One stream block at a time, `batch` days per kernel call: every (actor, block)
         # generator fills its rows of those days in one call (the same numbers, in the same
         # order, as day-by-day draws), and the block's state stays in cache through its days.
+        # A block few of whose replications run here (a small model) keeps only their columns
+        # and jumps over the rest (`fill_columns`): row k of day d of the block's used columns
+        # starts at u[base[d, k]], `width` columns wide.
         streams = self.draws
         batch = max(1, min(days, BATCH_VALUES // (max(self.rows, 1) * BLOCK)))
         u = np.empty(batch * self.rows * BLOCK)
         base = np.empty((batch, self.rows), np.int64)
-        for _, row, count in streams:
-            for d in range(batch):
-                for k in range(count):
-                    base[d, row + k] = (batch * row + d * count + k) * BLOCK
         offset = model.first_replication % BLOCK
         first_day = model.day + 1
         for block in range((offset + R - 1) // BLOCK + 1):
             col0 = offset - block * BLOCK
             r0, r1 = max(0, -col0), min(R, BLOCK - col0)
+            lo, hi = r0 + col0, r1 + col0  # the block's columns this model runs
+            skip = hi - lo <= SKIP_BELOW
+            width = hi - lo if skip else BLOCK
+            for _, row, count in streams:
+                days_in, rows_in = np.ogrid[:batch, :count]
+                base[:, row : row + count] = (batch * row + days_in * count + rows_in) * width
             for day in range(first_day, first_day + days, batch):
                 n = min(batch, first_day + days - day)
                 for stream, row, count in streams:
-                    at = batch * row * BLOCK
-                    stream.fill(block, u[at : at + n * count * BLOCK])
+                    at = batch * row * width
+                    cells = u[at : at + n * count * width]
+                    if skip:
+                        stream.fill_columns(block, cells.reshape(n * count, width), lo, hi)
+                    else:
+                        stream.fill(block, cells)
                 self._days(
                     day,
                     n,
                     u,
                     base,
-                    col0,
+                    col0 - lo if skip else col0,
                     r0,
                     r1,
                     self.state_row,

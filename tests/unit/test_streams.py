@@ -96,3 +96,20 @@ def test_many_days_filled_at_once_are_the_days_drawn_one_by_one(first, size):
         columns = np.arange(lo, hi) + offset - block * BLOCK
         assert (filled[:, :, columns] == one_by_one[:, :, lo:hi]).all()
     assert streams.blocks == (offset + size - 1) // BLOCK + 1
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0, 20), (5, 37), (1000, BLOCK), (0, BLOCK)])
+def test_a_few_columns_jumped_to_are_the_columns_drawn(lo, hi):
+    # A small model keeps only its columns of a block and jumps over the others: same numbers,
+    # and the generator ends where a whole fill leaves it.
+    rows = 6
+    whole = ReplicationStreams(5, "state", "a", 0, BLOCK)
+    part = ReplicationStreams(5, "state", "a", 0, BLOCK)
+    full = np.empty((rows, BLOCK))
+    whole.fill(0, full)
+    kept = np.empty((rows, hi - lo))
+    part.fill_columns(0, kept, lo, hi)
+    assert (kept == full[:, lo:hi]).all()
+    assert (whole.random(1) == part.random(1)).all()
+    with pytest.raises(ValueError, match="columns"):
+        part.fill_columns(0, np.empty((1, 3)), 0, 4)
