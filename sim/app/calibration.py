@@ -17,6 +17,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from sim.app.experiment import start_run
 from sim.calibration import CalibrationResult, CalibrationSettings, calibrate
 from sim.core.errors import ConfigError
 from sim.runs.experiment import Experiment
@@ -76,22 +77,9 @@ def run_calibration_experiment(
     CalibrationResult
         Its ``folder`` is the database's folder, its ``results_folder`` this run's.
     """
-    from datetime import datetime
-
     settings = settings or calibration_settings(experiment) or CalibrationSettings()
-    if folder is None:
-        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-        folder = Path(experiment.output.root) / experiment.name / stamp
-    results = store.ResultsFolder.claim(folder)
-    results.write_config(experiment.config)
-    results.write_overrides(list(experiment.overrides))
     database = calibration_folder(experiment, settings)
-    record = store.manifest(
-        experiment.mc.seed,
-        command=command,
-        extra={"experiment": experiment.name, "calibration_folder": str(database)},
-    )
-    results.write_manifest(record)
+    results, record = start_run(experiment, folder, command, {"calibration_folder": str(database)})
     ex = experiment.executor
     with results.removed_if_unused():  # the episode and event files are read here
         result = calibrate(
@@ -157,25 +145,14 @@ def run_check_experiment(
     gets ``config.yaml``, ``overrides.yaml``, ``manifest.json`` and the check's tables
     (``loo_*.csv`` or ``sbc_*.csv``); SBC adds ``figures/sbc_ranks.png``.
     """
-    from datetime import datetime
-
     from sim.calibration.check_runner import run_check
 
     settings = calibration_settings(experiment) or CalibrationSettings()
     kind, checks = check_settings(experiment)  # type: ignore[misc]
-    if folder is None:
-        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-        folder = Path(experiment.output.root) / experiment.name / stamp
-    results = store.ResultsFolder.claim(folder)
-    results.write_config(experiment.config)
-    results.write_overrides(list(experiment.overrides))
     database = calibration_folder(experiment, settings)
-    record = store.manifest(
-        experiment.mc.seed,
-        command=command,
-        extra={"experiment": experiment.name, "check": kind, "calibration_folder": str(database)},
+    results, record = start_run(
+        experiment, folder, command, {"check": kind, "calibration_folder": str(database)}
     )
-    results.write_manifest(record)
     ex = experiment.executor
     with results.removed_if_unused():  # the episode and event files are read here
         result = run_check(

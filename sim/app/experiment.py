@@ -119,25 +119,20 @@ def run_experiment(
     """
     if isinstance(experiment, DictConfig):
         experiment = experiment_from_config(experiment)
-    results = _results_folder(experiment, folder)
     mc = experiment.mc
-    results.write_config(experiment.config)
-    results.write_overrides(list(experiment.overrides))
-    record = store.manifest(
-        mc.seed,
-        command=command,
-        extra={
-            "experiment": experiment.name,
+    results, record = start_run(
+        experiment,
+        folder,
+        command,
+        {
             "replications": mc.replications,
             "horizon": mc.horizon,
             "chunk_size": mc.chunk_size,
             "engine": mc.engine,
             "executor": experiment.executor.name,
             "code": store.code_fingerprint(experiment.scenario.to_dict()),
-            **({"posterior": experiment.posterior.source} if experiment.posterior else {}),
         },
     )
-    results.write_manifest(record)
     # Chunks stream to outcomes/ and are compacted into outcomes.parquet, both atomically.
     result = experiment.simulate(progress=progress, out_dir=results.path)
     horizons = _summary_horizons(mc)
@@ -173,6 +168,42 @@ def run_experiment(
         summary=summary,
         validation=validation,
     )
+
+
+def start_run(
+    experiment: Experiment,
+    folder: str | Path | None,
+    command: Sequence[str] | None,
+    extra: dict[str, Any],
+) -> tuple[store.ResultsFolder, dict[str, Any]]:
+    """Claim a run's folder and write what every run writes first: config, overrides, manifest.
+
+    Parameters
+    ----------
+    experiment : Experiment
+    folder : str or Path, optional
+        As in :func:`run_experiment`.
+    command : sequence of str, optional
+        Recorded in the manifest.
+    extra : dict
+        More manifest fields (the experiment's name and posterior file are added).
+
+    Returns
+    -------
+    (ResultsFolder, dict)
+        The folder and its opening manifest (finish it with `store.finish_manifest`).
+    """
+    results = _results_folder(experiment, folder)
+    results.write_config(experiment.config)
+    results.write_overrides(list(experiment.overrides))
+    posterior = {"posterior": experiment.posterior.source} if experiment.posterior else {}
+    record = store.manifest(
+        experiment.mc.seed,
+        command=command,
+        extra={"experiment": experiment.name, **posterior, **extra},
+    )
+    results.write_manifest(record)
+    return results, record
 
 
 def _results_folder(experiment: Experiment, folder: str | Path | None) -> store.ResultsFolder:
@@ -250,20 +281,10 @@ def run_backtest_experiment(
     from sim.backtest import run_backtest
 
     settings = settings or backtest_settings(experiment)
-    results = _results_folder(experiment, folder)
     mc = experiment.mc
-    results.write_config(experiment.config)
-    results.write_overrides(list(experiment.overrides))
-    record = store.manifest(
-        mc.seed,
-        command=command,
-        extra={
-            "experiment": experiment.name,
-            "replications_per_episode": mc.replications,
-            **({"posterior": experiment.posterior.source} if experiment.posterior else {}),
-        },
+    results, record = start_run(
+        experiment, folder, command, {"replications_per_episode": mc.replications}
     )
-    results.write_manifest(record)
     progress = experiment.output.progress and not experiment.output.quiet
     with results.removed_if_unused():  # the episode files are read here
         result = run_backtest(
