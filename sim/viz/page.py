@@ -14,6 +14,7 @@ import dataclasses
 import io
 import threading
 import time
+from collections.abc import Callable
 from html import escape
 
 import pandas as pd
@@ -24,6 +25,7 @@ from sim import plots
 from sim.analysis.results import PairedComparison
 from sim.core.intervals import format_interval
 from sim.core.ladder import MAX_RUNG, RUNG_NAMES
+from sim.engine.model import EscalationModel
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 from sim.viz.compare import (
@@ -65,7 +67,7 @@ def _png(figure: Figure, dpi: int) -> bytes:
 
 
 @solara.component
-def SettingsBar(draft: Settings, on_draft, scenario: Scenario) -> None:
+def SettingsBar(draft: Settings, on_draft: Callable[[Settings], None], scenario: Scenario) -> None:
     """Scenario, acting state, replications and seed: shared by both policies."""
 
     def set_scenario(name: str) -> None:
@@ -203,7 +205,7 @@ def _table(table: pd.DataFrame) -> str:
 
 
 @solara.component
-def CompareTab(draft: Settings, on_draft, scenario: Scenario) -> None:
+def CompareTab(draft: Settings, on_draft: Callable[[Settings], None], scenario: Scenario) -> None:
     """Two policy editors, a Run button, and the results of the last run (dimmed when stale)."""
     last = solara.use_reactive(None)
     runs = solara.use_reactive(0)
@@ -319,15 +321,18 @@ def PathTab(draft: Settings, scenario: Scenario) -> None:
         EventList(model, lock, tick.value)
 
 
-def _timeline(model, lock: threading.Lock) -> bytes:
+def _timeline(model: EscalationModel, lock: threading.Lock) -> bytes:
     with lock:
         figure = plots.timeline(model, replication=model.first_replication, figsize=(8.5, 5.2))
     return _png(figure, TIMELINE_DPI)
 
 
 @solara.component
-def EventList(model, lock: threading.Lock, tick: int) -> None:
-    """Today's status and the latest events, newest first."""
+def EventList(model: EscalationModel, lock: threading.Lock, tick: int) -> None:
+    """Today's status and the latest events, newest first.
+
+    `tick` is not read: it changes whenever the model has stepped, which makes Solara redraw.
+    """
     with lock:
         table, line = latest_events(model), status(model)
     quiet = "No state action, ceasefire event or attack killing 10 or more so far."
