@@ -38,6 +38,7 @@ from sim.app.experiment import backtest_settings, run_backtest_experiment, run_e
 from sim.core import paths
 from sim.core.errors import ConfigError
 from sim.core.intervals import format_interval
+from sim.runs import labels
 from sim.runs.experiment import Experiment, ExperimentResult, experiment_from_config
 from sim.runs.settings import CUSTOM_RULE, RULE_GROUPS
 
@@ -258,11 +259,7 @@ def run_label(experiment: Experiment) -> str:
     'scenario pak_afg_2026 (as of 2026-02-22), experiment restraint; overrides: mc.replications=500'
     """
     scenario = experiment.scenario
-    given = [o for o in experiment.overrides if not o.startswith("experiment=")]
-    as_of = f" (as of {scenario.as_of})" if scenario.as_of else ""
-    return f"scenario {scenario.name}{as_of}, experiment {experiment.name}; " + (
-        f"overrides: {' '.join(given)}" if given else "no overrides"
-    )
+    return labels.run_label(scenario.name, scenario.as_of, experiment.name, experiment.overrides)
 
 
 def format_summary(

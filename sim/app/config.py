@@ -22,6 +22,7 @@ from omegaconf.errors import (
 
 from sim.core import paths
 from sim.core.errors import ConfigError, did_you_mean
+from sim.runs.labels import folder_label
 from sim.runs.settings import (
     CUSTOM_RULE,
     EXPERIMENT_GROUP,
@@ -45,6 +46,11 @@ def register_configs() -> None:
     Idempotent; :func:`sim.app.cli.main` and :func:`sim.app.experiment.load_experiment` call it
     before Hydra composes a config.
     """
+    if not OmegaConf.has_resolver("sim_folder"):
+        # Names a results folder after its scenario and overrides (configs/config.yaml).
+        OmegaConf.register_new_resolver(
+            "sim_folder", lambda scenario, given: folder_label(str(scenario), str(given or ""))
+        )
     cs = ConfigStore.instance()
     cs.store(group="schema", name="config", node=Config)
     cs.store(group="schema", name="scenario", node=ScenarioConfig)

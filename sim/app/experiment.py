@@ -36,6 +36,7 @@ from sim.runs.experiment import (
     compare_exact,
     experiment_from_config,
 )
+from sim.runs.labels import folder_label, run_label
 from sim.runs.settings import (
     EXPERIMENT_GROUP,
     MonteCarloConfig,
@@ -106,8 +107,9 @@ def run_experiment(
         ``config.yaml`` of a results folder (``sim.load_results(path).config``) to run it again.
     folder : str or Path, optional
         The results folder (the CLI passes Hydra's run directory). By default a new folder
-        ``<output.root>/<name>/<YYYY-MM-DD_HH-MM-SS>``; a folder that already holds a run is
-        never overwritten: a suffix ``-1``, ``-2``, ... is added.
+        ``<output.root>/<name>/<YYYY-MM-DD_HH-MM-SS>_<scenario>[__<overrides>]``
+        (:mod:`sim.runs.labels`); a folder that already holds a run is never overwritten: a
+        suffix ``-1``, ``-2``, ... is added.
     command : sequence of str, optional
         The command to record in the manifest (default ``sys.argv``).
     progress : bool, optional
@@ -156,7 +158,13 @@ def run_experiment(
             sample = result.head(FIGURE_REPLICATIONS)
             extra["figures_replications"] = FIGURE_REPLICATIONS
         try:
-            save_figures(sample, results.path / store.FIGURES_DIR)
+            label = run_label(
+                experiment.scenario.name,
+                experiment.scenario.as_of,
+                experiment.name,
+                experiment.overrides,
+            )
+            save_figures(sample, results.path / store.FIGURES_DIR, label=label)
         except Exception as exc:  # a failed figure must not cost the run its results
             extra["figures_error"] = f"{type(exc).__name__}: {exc}"
             _log.warning("figures not saved (%s); the results are complete", exc)
@@ -209,7 +217,9 @@ def start_run(
 def _results_folder(experiment: Experiment, folder: str | Path | None) -> store.ResultsFolder:
     if folder is None:
         stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-        return store.ResultsFolder.claim(Path(experiment.output.root) / experiment.name / stamp)
+        label = folder_label(experiment.scenario.name, experiment.overrides)
+        name = f"{stamp}_{label}"
+        return store.ResultsFolder.claim(Path(experiment.output.root) / experiment.name / name)
     # Claimed atomically: a folder another run holds is never written into (a sibling is used).
     return store.ResultsFolder.claim(folder)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,8 @@ def gather_multirun(
         number = position
         if (hydra_dir / "hydra.yaml").is_file():
             number = int(OmegaConf.load(hydra_dir / "hydra.yaml").hydra.job.get("num", position))
-        elif job.name.isdigit():
-            number = int(job.name)
+        elif (digits := re.match(r"\d+", job.name)) is not None:
+            number = int(digits.group())  # NUM_<scenario>[__<overrides>] (sim.runs.labels)
         row: dict[str, Any] = {"point": number}
         for override in parser.parse_overrides(overrides):
             key = override.get_key_element()

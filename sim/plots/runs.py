@@ -27,6 +27,7 @@ from sim.plots.style import (
     _save,
     _scenario_names,
     _title,
+    _wrap,
     column_words,
 )
 
@@ -331,8 +332,24 @@ def _outcomes_names(run: SimulationResult | pd.DataFrame) -> tuple[pd.DataFrame,
     return run.outcomes, _scenario_names(run.scenario), run.scenario
 
 
+SURVIVAL_SCALES = (10.0, 25.0, 50.0, 100.0)
+"""The tops (in percent) the survival figure's y axis may take: the smallest above the highest
+band. A fixed ladder, not the data's own maximum, so the figures of runs meant to be compared
+(a policy variant beside its baseline, the jobs of a multirun) share their y axis unless their
+probabilities lie on different steps; :func:`sim.plots.compare.compared_figures` makes them share
+it always."""
+
+
+def survival_top(top: float) -> float:
+    """The top of the survival figure's y axis (percent) for a highest value `top` in [0, 1]."""
+    return next(s for s in SURVIVAL_SCALES if s >= min(100.0, 100 * top))
+
+
 def survival_curves(
-    run: SimulationResult | pd.DataFrame, rungs: Sequence[int] | None = None, reached: bool = True
+    run: SimulationResult | pd.DataFrame,
+    rungs: Sequence[int] | None = None,
+    reached: bool = True,
+    ylim: tuple[float, float] | None = None,
 ) -> Figure:
     """Draw the chance of having reached each rung by day t, with 95 % confidence bands.
 
@@ -345,6 +362,9 @@ def survival_curves(
     reached : bool
         Draw ``1 - S(t)``, the chance of having reached the rung by day t (default), or the
         Kaplan-Meier survival ``S(t)`` itself, the chance of not yet having reached it.
+    ylim : (float, float), optional
+        The y axis in percent; default from 0 to the `SURVIVAL_SCALES` step above the highest
+        band (shared by runs to be compared).
 
     Returns
     -------
@@ -381,8 +401,8 @@ def survival_curves(
         )
         top = max(top, np.nanmax(band[1]), np.nanmax(y))
     ax.set_xlim(0, float(outcomes.attrs["horizon"]))
-    # Rare events stay readable: the axis ends a little above the highest band, at 10 % or more.
-    ax.set_ylim(0, min(100.0, max(10.0, 120 * top)))
+    # Rare events stay readable (10 % at least); a fixed ladder of tops keeps runs comparable.
+    ax.set_ylim(*(ylim if ylim is not None else (0.0, survival_top(top))))
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_xlabel(_days_label(getattr(scenario, "as_of", None)))
     ax.set_ylabel(
@@ -415,6 +435,8 @@ def casualty_distribution(
     run: SimulationResult | pd.DataFrame,
     columns: Sequence[str] | None = None,
     log: bool | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
 ) -> Figure:
     """Draw the chance that deaths reach at least x, one curve per outcome column.
 
@@ -427,6 +449,9 @@ def casualty_distribution(
     log : bool, optional
         Log scales (symmetric-log x, so zero stays visible; log y). Default: on when the values
         span more than two orders of magnitude, as heavy-tailed casualties do.
+    xlim, ylim : (float, float), optional
+        The axes' limits (y in percent), to share them between runs to be compared; default
+        the data's own.
 
     Returns
     -------
@@ -468,6 +493,10 @@ def casualty_distribution(
     else:
         ax.set_ylim(0, 102)
         ax.yaxis.set_major_formatter(PercentFormatter(100))
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_xlabel("deaths over the run (x)")
     ax.set_ylabel("chance of at least x deaths")
     ax.legend(frameon=False, fontsize="small")
@@ -475,7 +504,7 @@ def casualty_distribution(
     return fig
 
 
-def save_figures(result: SimulationResult, folder: Path) -> list[Path]:
+def save_figures(result: SimulationResult, folder: Path, label: str = "") -> list[Path]:
     """Write the standard figures of a Monte Carlo result into `folder` as PNG files.
 
     Parameters
@@ -484,6 +513,9 @@ def save_figures(result: SimulationResult, folder: Path) -> list[Path]:
         The run.
     folder : Path
         Created if missing; existing figures of the same names are replaced.
+    label : str
+        What was run (scenario, experiment, overrides: :func:`sim.runs.labels.run_label`),
+        added to every figure's title so a variant is not read as its baseline.
 
     Returns
     -------
@@ -503,4 +535,15 @@ def save_figures(result: SimulationResult, folder: Path) -> list[Path]:
         if result.events is not None:
             first = int(result.outcomes["replication"].min())
             figures["timeline"] = timeline(result, replication=first)
+    for fig in figures.values():
+        labelled(fig, label)
     return [_save(fig, folder / f"{name}.png") for name, fig in figures.items()]
+
+
+def labelled(fig: Figure, label: str) -> Figure:
+    """Add `label` (what was run) as the last line of the figure's title."""
+    if label:
+        title = fig.get_suptitle()
+        text = f"{title}\n{_wrap(fig, label)}" if title else _wrap(fig, label)
+        fig.suptitle(text, fontsize="medium")
+    return fig

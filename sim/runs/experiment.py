@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 
 from sim.core import paths
 from sim.core.errors import ConfigError, did_you_mean
@@ -30,6 +30,7 @@ from sim.engine.model import ENGINES
 from sim.rules import build_rule
 from sim.runs.capacity import available_memory
 from sim.runs.montecarlo import MAX_CHUNK_SIZE, SimulationResult, StoppingRule, simulate
+from sim.runs.places import resolve_positions, resolve_sweep_positions
 from sim.runs.settings import (
     ALL_STATES,
     EXECUTORS,
@@ -42,7 +43,6 @@ from sim.runs.settings import (
     settings_error,
 )
 from sim.scenario.loading import scenario_from_dict
-from sim.scenario.positions import SECTIONS, actor_at, is_position, resolve_names, resolve_path
 from sim.scenario.posterior import Posterior, load_posterior
 from sim.scenario.schema import Scenario
 from sim.validation.exact import chain_parameters, exact_escalation
@@ -216,7 +216,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
             cfg = OmegaConf.merge(OmegaConf.structured(Config), cfg)
         if cfg.get("retaliation") is not None and OmegaConf.is_missing(cfg.retaliation, "state"):
             raise ConfigError("retaliation.state", _state_hint(cfg))
-        ids = _resolve_positions(cfg, overrides)
+        ids = resolve_positions(cfg, overrides)
         data = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
         mc = OmegaConf.to_object(cfg.mc)
         executor = OmegaConf.to_object(cfg.executor)
@@ -229,7 +229,7 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         raise settings_error(exc) from None
     data.pop("positions", None)  # applied to the scenario above
     scenario_data = data["scenario"]
-    _resolve_sweep_positions(data, ids)
+    resolve_sweep_positions(data, ids)
     _apply_retaliation(scenario_data, data.get("retaliation"))
     _apply_ceasefire(scenario_data, data.get("ceasefire"))
     scenario = scenario_from_dict(scenario_data, path="scenario")
@@ -306,94 +306,6 @@ def _state_hint(cfg: DictConfig) -> str:
         f"say which state takes the '{rule}' rule: retaliation.state=STATE with STATE one of "
         f"{', '.join(states)}, or {ALL_STATES}"
     )
-
-
-def _resolve_positions(cfg: DictConfig, overrides: Sequence[str]) -> dict[str, list[str]]:
-    """Apply the values an experiment gives actors named by place to the actor at that place.
-
-    An experiment written for any scenario sets ``scenario.mediators.0.leverage``; reading the
-    file moved those values to ``positions`` (:func:`sim.app.config._positions_apart`). Each goes
-    onto the actor listed at that place (:mod:`sim.scenario.positions`) unless a command-line
-    override set the same key, and ``retaliation.state: 0`` names the first state. Returns the
-    ids of each section in the scenario's order.
-    """
-    scenario = cfg.get("scenario")
-    ids: dict[str, list[str]] = {}
-    if not isinstance(scenario, DictConfig):
-        return ids
-    name = str(scenario.get("name") or "")
-    for section in SECTIONS:
-        node = scenario.get(section)
-        ids[section] = [str(k) for k in node] if isinstance(node, DictConfig) else []
-    given = cfg.get("positions")
-    if given is not None:
-        # Keys set on the command line win; a group choice (scenario=NAME) is no such key.
-        keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o}
-        overridden = {k for k in keys if k.startswith("scenario.")}
-        for section, entries in OmegaConf.to_container(given, resolve=True).items():
-            for key, values in entries.items():
-                where = f"scenario.{section}.{key}"
-                actor = actor_at(ids.get(section, []), section, int(key), where, name)
-                for path, value in _leaves(values, f"scenario.{section}.{actor}"):
-                    if not any(path == o or path.startswith(f"{o}.") for o in overridden):
-                        OmegaConf.update(cfg, path, value, merge=True)
-        with open_dict(cfg):
-            cfg.positions = None
-    retaliation = cfg.get("retaliation")
-    if isinstance(retaliation, DictConfig) and ids["states"]:
-        chosen = retaliation.get("state")
-        where = "retaliation.state"
-        if is_position(chosen):
-            retaliation.state = actor_at(ids["states"], "states", int(chosen), where, name)
-        elif isinstance(chosen, ListConfig):
-            retaliation.state = [
-                actor_at(ids["states"], "states", int(s), where, name) if is_position(s) else s
-                for s in chosen
-            ]
-    return ids
-
-
-def _leaves(node: Any, prefix: str) -> list[tuple[str, Any]]:
-    """Key paths and values of a plain mapping's leaves (a rule's mapping is one leaf)."""
-    if isinstance(node, dict) and not ({"name", "_target_"} & set(node)):
-        return [pair for k, v in node.items() for pair in _leaves(v, f"{prefix}.{k}")]
-    return [(prefix, node)]
-
-
-def _resolve_sweep_positions(data: dict[str, Any], ids: dict[str, list[str]]) -> None:
-    """Actor positions in a sweep's or a robustness study's key paths replaced by ids.
-
-    The key paths of ``sweep.parameters``, ``sweep.baseline``, ``robustness.policies.*`` and
-    ``robustness.futures.parameters``; and ``{states.0}`` in the names of ``sweep.show``,
-    ``sweep.analyze`` and ``sweep.discover`` (``mean_strikes_{states.0}``).
-    """
-    name = str((data.get("scenario") or {}).get("name") or "")
-
-    def paths(node: Any, where: str) -> Any:
-        if not isinstance(node, dict):
-            return node
-        return {resolve_path(str(k), ids, f"{where}.{k}", name): v for k, v in node.items()}
-
-    sweep = data.get("sweep")
-    if isinstance(sweep, dict):
-        for key in ("parameters", "baseline"):
-            if isinstance(sweep.get(key), dict):
-                sweep[key] = paths(sweep[key], f"sweep.{key}")
-        for key in ("show", "analyze"):
-            if isinstance(sweep.get(key), list):
-                sweep[key] = [resolve_names(str(v), ids, f"sweep.{key}", name) for v in sweep[key]]
-        if isinstance(sweep.get("discover"), str):
-            sweep["discover"] = resolve_names(sweep["discover"], ids, "sweep.discover", name)
-    robustness = data.get("robustness")
-    if isinstance(robustness, dict):
-        policies = robustness.get("policies")
-        if isinstance(policies, dict):
-            robustness["policies"] = {
-                k: paths(v, f"robustness.policies.{k}") for k, v in policies.items()
-            }
-        futures = robustness.get("futures")
-        if isinstance(futures, dict) and isinstance(futures.get("parameters"), dict):
-            futures["parameters"] = paths(futures["parameters"], "robustness.futures.parameters")
 
 
 def _apply_retaliation(scenario: dict[str, Any], node: dict[str, Any] | None) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 from omegaconf import DictConfig
 
 from sim.core.errors import ConfigError
+from sim.history.timeline import DEFAULT_SCENARIO
+from sim.runs.labels import folder_label
 from sim.storage import store
 from sim.sweeps.design import Sweep
 from sim.sweeps.folder import TABLE_FILE
@@ -22,7 +24,20 @@ from sim.sweeps.parameters import _plain
 from sim.sweeps.result import SweepResult
 from sim.sweeps.runner import run_sweep
 
-__all__ = ["run_sweep_from_config"]
+__all__ = ["run_sweep_from_config", "stable_folder"]
+
+
+def stable_folder(kind: str, scenario: Any) -> str:
+    """The name of a sweep's resumable folder: `kind`, and the scenario's name if not the default.
+
+    The same command finds the same folder again (and resumes it); a run on another scenario
+    gets its own (``sweep_ind_pak_2019``), so the two never hold each other's points.
+    """
+    if isinstance(scenario, Mapping):
+        name = scenario.get("name")
+    else:
+        name = getattr(scenario, "name", scenario if isinstance(scenario, str) else None)
+    return kind if not name or name == DEFAULT_SCENARIO else f"{kind}_{folder_label(name)}"
 
 
 def run_sweep_from_config(
@@ -87,7 +102,7 @@ def run_sweep_from_config(
         node = dict(_plain(cfg["sweep"]))
     name = str(cfg.get("name") or node.get("name") or "sweep")
     node.setdefault("name", name)
-    node.setdefault("folder", str(Path(root) / node["name"] / "sweep"))
+    node.setdefault("folder", str(Path(root) / node["name"] / stable_folder("sweep", scenario)))
     sweep = Sweep.from_config(node)
     settings = {
         k: mc[k] for k in ("replications", "horizon", "seed", "chunk_size") if mc.get(k) is not None

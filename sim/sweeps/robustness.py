@@ -46,6 +46,7 @@ from sim.core.errors import ConfigError, did_you_mean
 from sim.core.intervals import format_interval
 from sim.scenario.posterior import CELL
 from sim.storage import store
+from sim.sweeps.from_config import stable_folder
 from sim.sweeps.runner import OUTCOMES_DIR, Sweep, run_sweep
 
 __all__ = [
@@ -399,7 +400,8 @@ def run_robustness_from_config(
         )
     # The checked config's node: actors named by position are ids there.
     args = robustness_from_config(experiment.config["robustness"])
-    args.setdefault("folder", str(Path(experiment.output.root) / experiment.name / "robustness"))
+    kind = stable_folder("robustness", experiment.scenario)
+    args.setdefault("folder", str(Path(experiment.output.root) / experiment.name / kind))
     mc = experiment.mc
     extra = {"experiment": experiment.name}
     if experiment.posterior is not None:
