@@ -13,6 +13,7 @@ for a validation run, ``validation.csv``; every file is written atomically
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 from collections.abc import Sequence
@@ -239,8 +240,11 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
     posterior = None
     if data.get("posterior") is not None:
         path = posterior_path(data["posterior"])
-        posterior = load_posterior(path, scenario)
-        data["posterior"] = str(path)  # the saved config names the file wherever it is rerun
+        if _for_another_scenario(path, scenario, overrides):
+            data["posterior"] = None
+        else:
+            posterior = load_posterior(path, scenario)
+            data["posterior"] = str(path)  # the saved config names the file wherever it is rerun
     _check_history(history, scenario, mc.replications)
     return Experiment(
         name=str(data["name"]),
@@ -255,6 +259,33 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
         config=OmegaConf.create(data),
         overrides=tuple(str(o) for o in overrides),
     )
+
+
+def _for_another_scenario(path: Path, scenario: Scenario, overrides: Sequence[str]) -> bool:
+    """Whether the experiment's own posterior was made for another scenario than the run's.
+
+    A posterior the experiment file names (``seed_baseline``: the shipped one of pak_afg_2026)
+    belongs to the scenario its record names (``<file>.json``, ``scenario``); with
+    ``scenario=OTHER`` the run takes OTHER's point values instead, and says so. A posterior
+    given on the command line (``posterior=PATH``) is always used, and checked.
+    """
+    if any(o.split("=", 1)[0].lstrip("+~") == "posterior" for o in overrides):
+        return False
+    try:
+        record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    made_for = record.get("scenario") if isinstance(record, dict) else None
+    if not made_for or made_for == scenario.name:
+        return False
+    _log.warning(
+        "posterior: the experiment's posterior %s was made for scenario %s; scenario %s runs its "
+        "point values (give posterior=PATH for a posterior of its own)",
+        path.name,
+        made_for,
+        scenario.name,
+    )
+    return True
 
 
 def posterior_path(name: str | Path) -> Path:

@@ -27,6 +27,20 @@ def test_a_monte_carlo_experiment_runs_on_ind_pak_2019(name, tmp_path):
     assert {"strikes_india", "strikes_pakistan"} <= set(result.outcomes.columns)
 
 
+def test_the_default_experiments_posterior_stays_with_its_own_scenario(caplog):
+    # seed_baseline names pak_afg_2026's shipped posterior: another scenario runs its point
+    # values, and says so; a posterior given on the command line is always checked.
+    exp = sim.load_experiment("seed_baseline", overrides=[IND_PAK, *TINY])
+    assert exp.posterior is None and exp.config.posterior is None
+    assert "was made for scenario pak_afg_2026" in caplog.text
+    assert sim.load_experiment("seed_baseline", overrides=TINY).posterior is not None
+    with pytest.raises(ConfigError, match=r"afghanistan"):
+        sim.load_experiment(
+            "seed_baseline",
+            overrides=[IND_PAK, *TINY, "posterior=seeds/posteriors/pak_afg_2026.parquet"],
+        )
+
+
 def test_restraint_applies_its_levers_to_the_first_state_and_mediator():
     for scenario, state, mediator in [
         ("pak_afg_2026", "pakistan", "qatar"),
