@@ -400,7 +400,7 @@ class CompiledDay:
         streams = self.draws
         batch = max(1, min(days, BATCH_VALUES // (max(self.rows, 1) * BLOCK)))
         u = np.empty(batch * self.rows * BLOCK)
-        base = np.empty((batch, self.rows), np.int64)
+        base = np.empty((batch, self.rows), np.uint64)
         offset = model.first_replication % BLOCK
         first_day = model.day + 1
         for block in range((offset + R - 1) // BLOCK + 1):
@@ -426,9 +426,9 @@ class CompiledDay:
                     n,
                     u,
                     base,
-                    col0 - lo if skip else col0,
-                    r0,
-                    r1,
+                    np.uint64(r0 + col0 - lo if skip else r0 + col0),
+                    np.uint64(r0),
+                    np.uint64(r1),
                     self.state_row,
                     self.militant_row,
                     self.mediator_row,

@@ -170,7 +170,8 @@ def days(
     The phases are those of `sim.engine.model`, day ``first_day + d`` for ``d < n_days``. The
     uniforms are those of one stream block for these days: row ``k`` (rows numbered as
     `state_row`, `militant_row`, `mediator_row` and `ladder_row` number them) of day ``d`` for
-    replication ``r`` is ``u[base[d, k] + col0 + r]``.
+    replication ``r`` is ``u[base[d, k] + col0 + r - r0]``. `base`, `col0`, `r0` and `r1` are
+    unsigned, so that numba leaves out its negative-index wraparound on the hot path.
     """
     S = pressure.shape[0]
     G = strength.shape[0]
@@ -192,7 +193,8 @@ def days(
         today = day % H
         ub = base[d]
         for r in range(r0, r1):
-            c = col0 + r
+            # Unsigned indices: numba then skips its negative-index wraparound on every access.
+            c = col0 + (r - r0)
             # Start of the day: pressure and grievance decay, provocations age and are forgotten.
             for s in range(S):
                 pressure[s, r] *= sf[s, 0]
