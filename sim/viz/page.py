@@ -26,9 +26,11 @@ from sim.analysis.results import PairedComparison
 from sim.core.intervals import format_interval
 from sim.core.ladder import MAX_RUNG, RUNG_NAMES
 from sim.engine.model import EscalationModel
+from sim.plots.policies import escalation_curves
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 from sim.viz.compare import (
+    FAN_DPI,
     HORIZON,
     REPLICATION_CHOICES,
     Comparison,
@@ -176,6 +178,16 @@ def Results(comparison: Comparison, number: int, stale: bool) -> None:
                 f"an unpaired interval would be {d.independent_high - d.independent_low:.3f} "
                 f"wide, this one {d.high - d.low:.3f})"
             )
+        curves = solara.use_memo(
+            lambda: _png(
+                escalation_curves(
+                    {"policy A": comparison.a, "policy B": comparison.b}, rung, within
+                ),
+                FAN_DPI,
+            ),
+            [comparison, rung, within],
+        )
+        solara.Image(curves, classes=["curves"])
         table = comparison.table(within)
         _html(f"Every rung within {within} days:" + _table(table), "rung-table")
         with solara.Columns([1, 1]):

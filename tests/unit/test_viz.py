@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
+from matplotlib.collections import PolyCollection
 
 import sim
 from sim.core.errors import ConfigError
 from sim.core.intervals import format_interval
+from sim.plots.policies import escalation_curves
 from sim.rules.retaliation import Graduated, NoRetaliation, Threshold, TitForTat
 from sim.viz import compare, levers, path
 
@@ -169,3 +172,33 @@ def test_the_path_is_replication_zero_of_its_seed_under_the_policy(ind_pak):
 def test_play_keeps_a_pace_that_ends_the_year_on_time(start, elapsed, expected):
     # 365 days in 7 s from day 0; the 65 days left from day 300 also in 7 s.
     assert path.play_target(start, elapsed, seconds=7.0, horizon=365) == expected
+
+
+def test_the_curves_are_each_policys_chance_by_day_inside_its_wilson_band(ind_pak):
+    runs = {
+        "A": sim.simulate(ind_pak, replications=200, horizon=60, seed=2),
+        "B": sim.simulate(
+            levers.apply_policy(
+                ind_pak, "india", levers.scenario_policy(ind_pak, "india").with_value("p_act", 0.5)
+            ),
+            replications=200,
+            horizon=60,
+            seed=2,
+        ),
+    }
+    ax = escalation_curves(runs, rung=2, within=30).axes[0]
+    lines = {
+        line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")
+    }
+    assert list(lines) == ["A", "B"]
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    for (label, run), band in zip(runs.items(), bands, strict=True):
+        days, shares = lines[label].get_data()
+        for day in (0, 10, 30, 60):
+            e = run.escalation_probability(2, day)
+            assert shares[day] == pytest.approx(100 * e.estimate)
+            # The band's edges on that day: the run's own interval.
+            edge = band.get_paths()[0].vertices[:, 1]
+            assert np.min(np.abs(edge - 100 * e.low)) < 1e-9
+            assert np.min(np.abs(edge - 100 * e.high)) < 1e-9
+    assert lines["A"].get_data()[1][60] != lines["B"].get_data()[1][60]
