@@ -232,7 +232,7 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
                 f"give the trust of each party {spec.parties}, got {sorted(spec.trust)}",
             )
     ceasefire = build_rule(
-        data.get("ceasefire", {"name": "none"}), "ceasefire", f"{path}.ceasefire"
+        data.get("ceasefire") or {"name": "none"}, "ceasefire", f"{path}.ceasefire"
     )
     if top.ceasefire_rung > top.start_rung and top.in_ceasefire:
         raise ConfigError(

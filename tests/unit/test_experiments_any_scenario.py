@@ -156,3 +156,21 @@ def test_positions_resolve_in_key_paths_and_names():
     assert resolve_names("mean_strikes_{states.1}", ids, "k") == "mean_strikes_pakistan"
     with pytest.raises(ConfigError, match="lists 1 mediators"):
         resolve_path("mediators.1.leverage", ids, "k")
+
+
+def test_a_users_scenario_without_a_ceasefire_rule_runs_in_an_experiment(tmp_path):
+    # docs/scenarios.md: a scenario may leave the ceasefire rule out ({name: none}).
+    path = tmp_path / "minimal.yaml"
+    path.write_text(
+        'name: minimal\nas_of: "2019-02-15"\nstates:\n'
+        "  india: {name: India, retaliation: {name: graduated, p_act: 0.05}}\n"
+        "  pakistan: {name: Pakistan, retaliation: {name: tit_for_tat, p_act: 0.5}}\n",
+        encoding="utf-8",
+    )
+    exp = sim.load_experiment("seed_baseline", overrides=[f"scenario={path}", *TINY])
+    assert type(exp.scenario.ceasefire).__name__ == "NoCeasefire"
+    assert exp.simulate(progress=False).replications == 40
+    grim = sim.load_experiment(
+        "seed_baseline", overrides=[f"scenario={path}", *TINY, "ceasefire=grim_trigger"]
+    )
+    assert type(grim.scenario.ceasefire).__name__ == "GrimTrigger"
