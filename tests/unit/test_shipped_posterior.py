@@ -40,6 +40,8 @@ def test_the_shipped_posterior_records_the_default_calibration_that_made_it():
     calibrate = _experiment_yaml("calibrate")["calibration"]
     assert record["command"] == "python -m sim experiment=calibrate"
     assert re.fullmatch(r"[0-9a-f]{40}", record["git_commit"]) and record["git_dirty"] is False
+    for key in ("git_commit", "commit_on_main"):
+        assert re.fullmatch(r"[0-9a-f]{40}", record.get(key, record["git_commit"])), key
     assert record["seed"] == table.attrs["seed"] == sim.load_experiment("calibrate").mc.seed
     # The budget is the documented default's (a smaller one would have to say so in the docs).
     for key in ("population_size", "generations", "max_simulations"):
