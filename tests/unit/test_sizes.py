@@ -17,9 +17,9 @@ import sim
 from sim.analysis.stats import pooled_summary, summary_table
 from sim.core.errors import ConfigError
 from sim.history.replayer import start_from_history
-from sim.runs import experiment as experiment_module
-from sim.runs.experiment import REPLAY_BYTES_PER_DRAW
+from sim.runs import run_checks
 from sim.runs.montecarlo import MAX_CHUNK_SIZE
+from sim.runs.run_checks import REPLAY_BYTES_PER_DRAW
 from sim.sweeps.design import MAX_POINTS
 from sim.sweeps.parameters import Parameter
 
@@ -153,7 +153,7 @@ def test_an_uncertain_replay_too_large_for_memory_is_refused_before_it_starts():
 
 @pytest.mark.parametrize(("replications", "refused"), [(9, False), (10, False), (11, True)])
 def test_the_uncertain_replay_bound_is_the_memory_available(monkeypatch, replications, refused):
-    monkeypatch.setattr(experiment_module, "available_memory", lambda: 10 * REPLAY_BYTES_PER_DRAW)
+    monkeypatch.setattr(run_checks, "available_memory", lambda: 10 * REPLAY_BYTES_PER_DRAW)
     overrides = [*UNCERTAIN, f"mc.replications={replications}"]
     if refused:
         with pytest.raises(ConfigError, match="history.uncertainty"):
@@ -163,7 +163,7 @@ def test_the_uncertain_replay_bound_is_the_memory_available(monkeypatch, replica
 
 
 def test_the_best_figures_replay_is_not_bounded_by_the_replications(monkeypatch):
-    monkeypatch.setattr(experiment_module, "available_memory", lambda: 10 * REPLAY_BYTES_PER_DRAW)
+    monkeypatch.setattr(run_checks, "available_memory", lambda: 10 * REPLAY_BYTES_PER_DRAW)
     overrides = ["history.replay=true", "mc.replications=1000"]
     assert sim.load_experiment(overrides=overrides).history.uncertainty is False
 
