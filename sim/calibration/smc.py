@@ -142,10 +142,17 @@ class RecordModel:
         Key paths, in pyabc's names' order.
     seed : int
         Base seed; each particle's seed is derived from it and the particle's values.
+    engine : {"numpy", "compiled"}
+        How each record's days advance (:func:`~sim.calibration.record.simulate_record`).
     """
 
     def __init__(
-        self, scenario: Scenario, starts: EpisodeStarts, parameters: Sequence[str], seed: int
+        self,
+        scenario: Scenario,
+        starts: EpisodeStarts,
+        parameters: Sequence[str],
+        seed: int,
+        engine: str = "numpy",
     ) -> None:
         self.data = scenario.to_dict()
         self.data.pop("priors", None)  # checked once already; a particle's values lie inside
@@ -154,6 +161,7 @@ class RecordModel:
         self.starts = starts
         self.names = {_name(p): p for p in parameters}
         self.seed = seed
+        self.engine = engine
 
     def scenario(self, values: Mapping[str, float]) -> Scenario:
         """The scenario with the calibrated parameters set to `values` (by key path)."""
@@ -165,7 +173,9 @@ class RecordModel:
         values = {self.names[k]: float(v) for k, v in params.items()}
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).digest()
         seed = (self.seed + int.from_bytes(digest[:4], "little")) % 2**31
-        outcomes = simulate_record(self.scenario(values), self.starts, seed=seed)
+        outcomes = simulate_record(
+            self.scenario(values), self.starts, seed=seed, engine=self.engine
+        )
         return summary_statistics(self.starts.record, outcomes)
 
 
@@ -205,6 +215,7 @@ def _identity(scenario: Scenario, settings: CalibrationSettings, observed: dict,
         "population_size": settings.population_size,
         "coding": settings.coding,
         "exclude": list(settings.exclude),
+        "engine": settings.engine,
         "observed": observed,
         "scenario": hashlib.sha256(text.encode()).hexdigest()[:16],
         "seed": seed,
@@ -292,7 +303,7 @@ def calibrate(
     starts = EpisodeStarts(observed_record, events)
     starts.starts(scenario)  # replay once here, before a multicore sampler forks
     observed = summary_statistics(observed_record)
-    model = RecordModel(scenario, starts, settings.parameters, seed)
+    model = RecordModel(scenario, starts, settings.parameters, seed, settings.engine)
     prior = prior_distribution(scenario, settings.parameters)
     identity = _identity(scenario, settings, observed, seed)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -21,6 +22,7 @@ from sim.calibration import (
     with_values,
 )
 from sim.calibration.record import replay_key
+from sim.calibration.smc import RecordModel
 from sim.core.errors import ConfigError
 from sim.history.episodes import load_episodes
 from sim.history.timeline import load_events
@@ -157,6 +159,19 @@ def test_settings_refuse_bad_keys_and_values():
         CalibrationSettings(population_size=50, max_simulations=10)
     with pytest.raises(ConfigError, match="calibration.coding"):
         CalibrationSettings(coding="c")
+    with pytest.raises(ConfigError, match="calibration.engine: must be 'numpy' or 'compiled'"):
+        CalibrationSettings(engine="auto")
+    assert CalibrationSettings().engine == "numpy"  # reproduces the shipped posterior
+
+
+def test_a_particle_gives_the_same_statistics_on_the_compiled_day(seed_scenario):
+    episodes = load_episodes()
+    starts = EpisodeStarts(library_record(episodes), load_events())
+    values = {TWO[0]: 0.3, TWO[1]: 0.6}
+    numpy_day = RecordModel(seed_scenario, starts, TWO, seed=5)
+    compiled_day = RecordModel(seed_scenario, starts, TWO, seed=5, engine="compiled")
+    params = {name.replace(".", "__"): v for name, v in values.items()}
+    assert compiled_day(params) == numpy_day(params)
 
 
 def test_a_parameter_without_a_prior_is_one_clear_error(seed_scenario, tmp_path):
@@ -205,6 +220,10 @@ def test_a_tiny_calibration_keeps_its_cap_saves_its_posterior_and_resumes(seed_s
     with pytest.raises(ConfigError, match="holds a calibration with other parameters"):
         calibrate(seed_scenario, tmp_path, other, seed=1)
     assert json.loads((tmp_path / "settings.json").read_text())["parameters"] == list(TWO)
+    # So is the same calibration on the other day: its records could differ in the last bit.
+    compiled = dataclasses.replace(more, engine="compiled")
+    with pytest.raises(ConfigError, match="holds a calibration with other engine"):
+        calibrate(seed_scenario, tmp_path, compiled, seed=1)
 
 
 def test_the_hard_cap_stops_a_generation_that_would_cross_it(seed_scenario, tmp_path):
