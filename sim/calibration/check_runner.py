@@ -14,8 +14,6 @@ from sim.calibration.record import EpisodeStarts, library_record
 from sim.calibration.settings import CalibrationSettings
 from sim.calibration.smc_checks import leave_one_out, simulation_based_calibration
 from sim.core.errors import ConfigError
-from sim.history.episodes import load_episodes
-from sim.history.timeline import load_events
 from sim.scenario.schema import Scenario
 
 __all__ = ["run_check"]
@@ -37,8 +35,8 @@ def run_check(
     if checks.method == "smc":
         run = leave_one_out if kind == "loo" else simulation_based_calibration
         return run(scenario, folder, settings, checks, seed, executor, workers, scheduler, progress)
-    library = load_episodes(settings.episodes)
-    events = load_events(settings.events)
+    library = settings.read_episodes(scenario)
+    events = settings.read_events(scenario)
     record = library_record(library, settings.coding)
     starts = EpisodeStarts(record, events)
     bank = simulate_bank(

@@ -5,9 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from sim.core.errors import ConfigError, did_you_mean
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 __all__ = ["DEFAULT_PARAMETERS", "CalibrationSettings"]
 
@@ -52,7 +57,7 @@ class CalibrationSettings:
     folder : str, optional
         Where the database lives; default ``<output.root>/<name>/calibration`` (the command).
     episodes, events : str, optional
-        The library and the timeline; default those of ``seeds/``.
+        The library and the timeline; default the scenario's own (its ``timeline`` block).
     engine : {"numpy", "compiled"}
         How each record's days advance. ``compiled`` runs a record about 4x faster (measured in
         ``benchmarks/``, section g) and gives the same record but where a library function
@@ -96,6 +101,20 @@ class CalibrationSettings:
             )
         if self.coding not in ("a", "b"):
             raise ConfigError("calibration.coding", f"must be 'a' or 'b', got {self.coding!r}")
+
+    def read_events(self, scenario: Scenario) -> pd.DataFrame:
+        """The timeline the record's episodes replay: ``events``, else the scenario's own."""
+        from sim.history.timeline import load_events
+
+        return load_events(self.events, scenario)
+
+    def read_episodes(self, scenario: Scenario) -> pd.DataFrame:
+        """The episode library: ``episodes``, else the scenario's, up to its as-of date."""
+        from sim.history.episodes import load_episodes
+        from sim.history.timeline import episodes_path, scenario_as_of
+
+        path = self.episodes or episodes_path(scenario)
+        return load_episodes(path, as_of=scenario_as_of(scenario))
 
     @classmethod
     def from_config(cls, node: Mapping[str, Any] | None) -> CalibrationSettings:

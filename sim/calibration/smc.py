@@ -44,8 +44,6 @@ from sim.calibration.settings import DEFAULT_PARAMETERS, CalibrationSettings
 from sim.calibration.summary import distance, summary_statistics
 from sim.core.errors import ConfigError, did_you_mean
 from sim.core.intervals import format_interval
-from sim.history.episodes import load_episodes
-from sim.history.timeline import load_events
 from sim.scenario.loading import scenario_from_dict
 from sim.scenario.schema import Scenario
 from sim.storage.store import write_csv, write_json, write_parquet
@@ -193,7 +191,12 @@ def prior_distribution(scenario: Scenario, parameters: Sequence[str]) -> Any:
         raise ConfigError(
             "calibration.parameters",
             f"no prior in scenario {scenario.name!r} for {', '.join(missing)}; "
-            + did_you_mean(missing[0], scenario.priors),
+            + (
+                did_you_mean(missing[0], scenario.priors)
+                if scenario.priors
+                else "it gives no priors: add a priors block (docs/scenarios.md) or name "
+                "calibration.parameters that have one"
+            ),
         )
     rvs = {}
     for path in parameters:
@@ -291,7 +294,7 @@ def calibrate(
     settings = settings or CalibrationSettings()
     folder = Path(folder)
     if observed_record is None:
-        observed_record = library_record(load_episodes(settings.episodes), settings.coding)
+        observed_record = library_record(settings.read_episodes(scenario), settings.coding)
         unknown = sorted(set(settings.exclude) - set(observed_record["episode_id"]))
         if unknown:
             raise ConfigError(
@@ -299,7 +302,7 @@ def calibrate(
             )
         keep = ~observed_record["episode_id"].isin(settings.exclude)
         observed_record = observed_record[keep].reset_index(drop=True)
-    events = load_events(settings.events) if events is None else events
+    events = settings.read_events(scenario) if events is None else events
     starts = EpisodeStarts(observed_record, events)
     starts.starts(scenario)  # replay once here, before a multicore sampler forks
     observed = summary_statistics(observed_record)

@@ -28,8 +28,7 @@ from sim.calibration.record import EpisodeStarts, library_record, set_values, si
 from sim.calibration.settings import CalibrationSettings
 from sim.calibration.smc import calibrate
 from sim.core.errors import ConfigError
-from sim.history.episodes import load_episodes, load_reference_class
-from sim.history.timeline import load_events
+from sim.history.episodes import load_reference_class
 from sim.scenario.loading import scenario_from_dict
 from sim.scenario.schema import Scenario
 
@@ -69,9 +68,9 @@ def leave_one_out(
     settings = settings or CalibrationSettings()
     checks = checks or CheckSettings()
     folder = Path(folder)
-    library = load_episodes(settings.episodes)
+    library = settings.read_episodes(scenario)
     known = library[library["outcome_known"]]
-    events = load_events(settings.events)
+    events = settings.read_events(scenario)
     record = library_record(library, settings.coding)
     ids = list(record["episode_id"]) if checks.episodes is None else list(checks.episodes)
     unknown = sorted(set(ids) - set(record["episode_id"]))
@@ -151,8 +150,8 @@ def simulation_based_calibration(
     settings = settings or CalibrationSettings()
     checks = checks or CheckSettings()
     folder = Path(folder)
-    events = load_events(settings.events)
-    record = library_record(load_episodes(settings.episodes), settings.coding)
+    events = settings.read_events(scenario)
+    record = library_record(settings.read_episodes(scenario), settings.coding)
     starts = EpisodeStarts(record, events)
     base = scenario.to_dict()
     integers = {p for p, prior in scenario.priors.items() if prior.dist == "integer"}

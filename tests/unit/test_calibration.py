@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,8 +25,9 @@ from sim.calibration import (
 from sim.calibration.record import replay_key
 from sim.calibration.smc import RecordModel
 from sim.core.errors import ConfigError
+from sim.core.paths import SEEDS_DIR
 from sim.history.episodes import load_episodes
-from sim.history.timeline import load_events
+from sim.history.timeline import TimelineError, load_events
 from sim.storage.store import read_parquet
 
 pytest.importorskip("pyabc", reason="the calibration extra (pyabc) is not installed")
@@ -179,6 +181,23 @@ def test_a_parameter_without_a_prior_is_one_clear_error(seed_scenario, tmp_path)
                                    max_simulations=4)  # fmt: skip
     with pytest.raises(ConfigError, match="no prior in scenario"):
         calibrate(seed_scenario, tmp_path, settings)
+
+
+def test_a_scenario_without_priors_is_told_to_add_them(tmp_path):
+    settings = CalibrationSettings(parameters=TWO, population_size=2, generations=1,
+                                   max_simulations=4)  # fmt: skip
+    with pytest.raises(ConfigError, match="'ind_pak_2019' .* it gives no priors: add a priors"):
+        calibrate(sim.load_scenario("ind_pak_2019"), tmp_path, settings)
+
+
+def test_a_calibration_reads_the_scenarios_own_timeline_and_episodes():
+    scenario = sim.load_scenario("ind_pak_2019")
+    settings = CalibrationSettings()
+    assert Path(settings.read_events(scenario).attrs["path"]).name == "ind_pak_2019_events.csv"
+    assert set(settings.read_episodes(scenario)["pair"]) == {"india-pakistan"}
+    own = CalibrationSettings(events=str(SEEDS_DIR / "pak_afg_events.csv"))
+    with pytest.raises(TimelineError, match="after the as-of date 2019-02-15"):  # no hindsight
+        own.read_events(scenario)
 
 
 def test_a_tiny_calibration_keeps_its_cap_saves_its_posterior_and_resumes(seed_scenario, tmp_path):
