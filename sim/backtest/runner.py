@@ -297,6 +297,8 @@ def format_backtest(result: BacktestResult) -> str:
 def _skill_cell(row: pd.Series) -> str:
     if np.isnan(row["skill"]):
         return "undefined"
+    if np.isnan(row["ci_low"]) and np.isnan(row["ci_high"]):  # one episode: nothing to resample
+        return f"{row['skill']:+.2f} [no interval]"
     low = "-inf" if np.isneginf(row["ci_low"]) else f"{row['ci_low']:+.2f}"
     high = "n/a" if np.isnan(row["ci_high"]) else f"{row['ci_high']:+.2f}"
     return f"{row['skill']:+.2f} [{low}, {high}]"

@@ -175,3 +175,19 @@ def test_tables_score_each_coding_set_and_every_forecaster():
     assert uniform["skill"].iloc[0] == pytest.approx(
         1 - uniform["model"].iloc[0] / uniform["baseline_score"].iloc[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("skill", "low", "high", "cell"),
+    [
+        (0.15, -0.2, 0.4, "+0.15 [-0.20, +0.40]"),
+        (0.15, float("-inf"), 0.4, "+0.15 [-inf, +0.40]"),
+        (0.15, -0.2, float("nan"), "+0.15 [-0.20, n/a]"),
+        (0.15, float("nan"), float("nan"), "+0.15 [no interval]"),  # one episode
+        (float("nan"), float("nan"), float("nan"), "undefined"),
+    ],
+)
+def test_a_skill_cell_says_what_its_interval_is(skill, low, high, cell):
+    from sim.backtest.runner import _skill_cell
+
+    assert _skill_cell(pd.Series({"skill": skill, "ci_low": low, "ci_high": high})) == cell
