@@ -306,6 +306,10 @@ def run_sweep(
                 file=sys.stderr,
                 disable=not show_progress(progress),
                 leave=False,
+                # Every finished point is drawn: points are few and slow, and tqdm's default
+                # throttling (0.1 s) could skip the last ones of a fast sweep.
+                mininterval=0,
+                miniters=1,
             )
             with bar:
                 for done in pool.map_unordered(_compute_point, [task(i, base) for i in todo]):
