@@ -308,6 +308,17 @@ def test_validation_writes_the_comparison_and_fails_beyond_the_tolerance(tmp_pat
 _EARLY_CHUNK = re.compile(r"\.chunk-(\d+)\.parquet\.\d+\.tmp")
 
 
+def _signals_as_in_a_terminal() -> None:
+    """In the child before exec: SIGINT handled and nothing blocked, as in a user's terminal.
+
+    A child inherits an ignored SIGINT and a blocked-signal mask from the test process, and an
+    ignored SIGINT stays ignored in Python (as for a shell's background job): in a shuffled suite
+    something earlier in the same worker left one of them, and the run never saw its Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def _writing_an_early_chunk(folder: Path) -> bool:
     return any(
         (match := _EARLY_CHUNK.fullmatch(p.name)) is not None and int(match[1]) < 20
@@ -336,6 +347,7 @@ def test_a_run_killed_while_writing_leaves_no_partial_file(tmp_path, sig):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_signals_as_in_a_terminal,
     )
     deadline = time.monotonic() + 90
     mid_write = False
