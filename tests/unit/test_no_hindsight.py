@@ -7,11 +7,12 @@ so it also catches a loader or an `AS_OF` that drifts from the config.
 
 import csv
 import datetime
+import re
 
 import pytest
 
 import sim
-from sim.core.paths import SEEDS_DIR
+from sim.core.paths import CONFIG_DIR, SEEDS_DIR
 
 # Date columns of each seed file of the Pakistan-Afghanistan scenario.
 DATED = {
@@ -55,3 +56,17 @@ def test_no_outcome_is_coded_past_the_as_of_date(as_of):
         if window_end > as_of:
             assert row["outcome_known"] == "no", row["episode_id"]
             assert not any(row[f].strip() for f in ("rung_7d", "rung_30d", "first_armed_day"))
+
+
+@pytest.mark.parametrize("name", ["pak_afg_2026", "ind_pak_2019"])
+def test_no_source_a_scenario_cites_was_published_after_its_as_of_date(name):
+    # Citations are written [Outlet YYYY-MM-DD] (docs/scenarios.md); a report dated after the
+    # as-of date (e.g. a count published the next day) must not be a basis.
+    path = CONFIG_DIR / "scenario" / f"{name}.yaml"
+    limit = datetime.date.fromisoformat(sim.load_scenario(name).as_of)
+    cited = {
+        datetime.date.fromisoformat(day)
+        for day in re.findall(r"\[[^\]\n]*?(\d{4}-\d{2}-\d{2})\]", path.read_text(encoding="utf-8"))
+    }
+    assert cited, name
+    assert not sorted(str(day) for day in cited if day > limit), f"{name}: cited after {limit}"

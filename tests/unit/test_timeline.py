@@ -118,10 +118,12 @@ def test_october_border_fighting_spans_both_claims(events):
         assert row["end_date"] == pd.Timestamp("2025-10-12")
 
 
-def test_february_strikes_keep_unama_and_local_counts(events):
+def test_february_strikes_keep_only_the_count_published_by_the_as_of_date(events):
+    # UNAMA's count (13 civilians, 7 hurt) was first published on 23 Feb 2026: left out.
     row = event(events, "2026-02-21", "pakistan")
-    assert (row["killed_low"], row["killed_best"], row["injured"]) == (13, 17, 7)
-    assert set(row["source"].split("; ")) == {"seed", "UNAMA"}
+    assert (row["killed_low"], row["killed_best"], row["killed_high"]) == (17, 17, 17)
+    assert pd.isna(row["injured"])
+    assert row["source"] == "seed"
 
 
 def test_shipped_tempo_loads_cleanly():
