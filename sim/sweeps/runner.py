@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import sys
 import time
 import traceback
@@ -232,6 +233,7 @@ def run_sweep(
             f"{longest} days (mc.horizon): the table would have no probability column; give "
             "horizons of at most mc.horizon, or a longer mc.horizon",
         )
+    _check_analysed_columns(sweep, longest)
     baseline = sweep.baseline_index(points)
     data, _ = _base_data(scenario, sweep.fixed)
     for p in sweep.parameters:
@@ -328,6 +330,25 @@ def run_sweep(
             f"{len(result.failures)} failed",
         )
     return result
+
+
+_PROBABILITY = re.compile(r"\bp_rung(\d+)_(\d+)d\b")
+
+
+def _check_analysed_columns(sweep: Sweep, longest: int) -> None:
+    """Refuse, before any point runs, an analysed probability column the table will not have."""
+    for key, text in [("sweep.analyze", o) for o in sweep.analyze] + [
+        ("sweep.discover", sweep.discover or "")
+    ]:
+        for match in _PROBABILITY.finditer(text):
+            rung, within = int(match[1]), int(match[2])
+            if rung not in sweep.rungs or within not in sweep.horizons or within > longest:
+                raise ConfigError(
+                    key,
+                    f"{match[0]} is not a column of this sweep's table: it has rungs "
+                    f"{list(sweep.rungs)} within {[t for t in sweep.horizons if t <= longest]} "
+                    f"days (sweep.rungs, sweep.horizons up to mc.horizon={longest})",
+                )
 
 
 @dataclass(frozen=True)

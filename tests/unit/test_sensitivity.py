@@ -8,6 +8,7 @@ from SALib.test_functions import Ishigami
 
 from sim.analysis import sensitivity
 from sim.analysis.sensitivity import UNSTABLE_WIDTH, SobolResult
+from sim.core.errors import ConfigError
 from sim.sweeps.runner import Sweep, run_sweep
 
 ISHIGAMI = {f"x{i}": {"path": f"x.x{i}", "low": -np.pi, "high": np.pi} for i in (1, 2, 3)}
@@ -135,3 +136,45 @@ def test_sobol_intervals_wider_than_the_limit_warn_and_narrow_ones_do_not():
     assert _sobol_result([0.5, 0.1], [half, 0.01], [0.6, 0.2], [0.01, 0.01]).warning is None
     wide = _sobol_result([0.5, 0.1], [half + 0.01, 0.01], [0.6, 0.2], [0.01, 0.01]).warning
     assert f"S1 intervals up to {2 * half + 0.02:.2f} wide" in wide
+
+
+@pytest.mark.parametrize(
+    ("key", "analyze", "discover", "horizon", "named"),
+    [
+        ("sweep.analyze", ["p_rung4_365d"], None, 90, "p_rung4_365d"),  # beyond mc.horizon
+        ("sweep.analyze", ["p_rung5_90d"], None, 90, "p_rung5_90d"),  # rung not swept
+        ("sweep.discover", ["p_rung4_90d"], "p_rung4_30d > 0.4", 90, "p_rung4_30d"),  # horizon
+    ],
+)
+def test_an_analysed_column_the_table_lacks_is_refused_before_any_point(
+    seed_scenario, tmp_path, key, analyze, discover, horizon, named
+):
+    sweep = Sweep.from_config(
+        {
+            "parameters": {"states.pakistan.retaliation.p_act": {"low": 0.0, "high": 0.2}},
+            "design": "saltelli",
+            "samples": 8,
+            "rungs": [4],
+            "horizons": [90],
+            "analyze": analyze,
+            "discover": discover,
+        }
+    )
+    with pytest.raises(ConfigError, match=rf"^{key}: {named} is not a column"):
+        run_sweep(sweep, seed_scenario, tmp_path / "s", replications=10, horizon=horizon, seed=1)
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_analysed_columns_at_the_runs_horizon_are_accepted(seed_scenario, tmp_path):
+    sweep = Sweep.from_config(
+        {
+            "parameters": {"states.pakistan.retaliation.p_act": {"low": 0.0, "high": 0.2}},
+            "design": "saltelli",
+            "samples": 8,
+            "rungs": [4],
+            "horizons": [30],
+            "analyze": ["p_rung4_30d"],
+        }
+    )
+    result = run_sweep(sweep, seed_scenario, tmp_path / "s", replications=10, horizon=30, seed=1)
+    assert "p_rung4_30d" in result.analyses
