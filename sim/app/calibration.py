@@ -80,17 +80,12 @@ def run_calibration_experiment(
     settings = settings or calibration_settings(experiment) or CalibrationSettings()
     database = calibration_folder(experiment, settings)
     results, record = start_run(experiment, folder, command, {"calibration_folder": str(database)})
-    ex = experiment.executor
     with results.removed_if_unused():  # the episode and event files are read here
         result = calibrate(
             experiment.scenario,
             database,
             settings,
-            seed=experiment.mc.seed,
-            executor=ex.name,
-            workers=ex.workers,
-            scheduler=ex.scheduler,
-            progress=bool(experiment.output.progress is not False and not experiment.output.quiet),
+            **_run_settings(experiment),
         )
     for name in _COPIED:
         shutil.copy2(database / name, results.path / name)
@@ -153,7 +148,6 @@ def run_check_experiment(
     results, record = start_run(
         experiment, folder, command, {"check": kind, "calibration_folder": str(database)}
     )
-    ex = experiment.executor
     with results.removed_if_unused():  # the episode and event files are read here
         result = run_check(
             kind,
@@ -161,11 +155,7 @@ def run_check_experiment(
             database,
             settings,
             checks,
-            seed=experiment.mc.seed,
-            executor=ex.name,
-            workers=ex.workers,
-            scheduler=ex.scheduler,
-            progress=bool(experiment.output.progress is not False and not experiment.output.quiet),
+            **_run_settings(experiment),
         )
     result.write(results.path)
     extra: dict[str, Any] = {}
@@ -180,3 +170,15 @@ def run_check_experiment(
     results.write_manifest({**store.finish_manifest(record), **extra})
     object.__setattr__(result, "folder", results.path)
     return result
+
+
+def _run_settings(experiment: Experiment) -> dict[str, Any]:
+    """Seed, executor and progress of a calibration or check, as the runners take them."""
+    ex = experiment.executor
+    return {
+        "seed": experiment.mc.seed,
+        "executor": ex.name,
+        "workers": ex.workers,
+        "scheduler": ex.scheduler,
+        "progress": bool(experiment.output.progress is not False and not experiment.output.quiet),
+    }
