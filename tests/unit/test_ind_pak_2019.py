@@ -132,3 +132,27 @@ def test_no_episode_outcome_is_coded_past_the_as_of_date(scenario):
         if window_end > as_of(scenario):
             assert row["outcome_known"] == "no", row["episode_id"]
             assert not any(row[f].strip() for f in ("rung_7d", "rung_30d", "first_armed_day"))
+
+
+@pytest.mark.parametrize("name", ["pak_afg_2026", "ind_pak_2019"])
+def test_each_shipped_scenario_starts_from_its_replayed_state(name):
+    # docs/history.md: the starting values are the replay's best figures, written with
+    # `python -m sim.history --scenario NAME --write-scenario`, each line marked as replayed.
+    from sim.history.replayer import replay
+    from sim.history.scenario_file import replayed_basis
+    from sim.history.timeline import load_events
+    from sim.scenario import scenario_path
+    from sim.scenario.priors import parameter_bases
+
+    scenario = sim.load_scenario(name)
+    events = load_events(None, scenario)
+    values = replay(events, scenario).to_scenario_values()
+    bases = parameter_bases(scenario_path(name))
+    basis = replayed_basis(events.attrs["path"])
+    for section, actors in values.items():
+        for actor, fields in actors.items():
+            for field, value in fields.items():
+                key = f"{section}.{actor}.{field}"
+                held = getattr(getattr(scenario, section)[actor], field)
+                assert held == pytest.approx(value, abs=1e-9), key
+                assert bases[key] == basis, key
