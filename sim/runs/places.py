@@ -75,8 +75,8 @@ def _leaves(node: Any, prefix: str) -> list[tuple[str, Any]]:
 def resolve_sweep_positions(data: dict[str, Any], ids: dict[str, list[str]]) -> None:
     """Actor positions in a sweep's or a robustness study's key paths replaced by ids.
 
-    The key paths of ``sweep.parameters``, ``sweep.baseline``, ``robustness.policies.*`` and
-    ``robustness.futures.parameters``; and ``{states.0}`` in the names of ``sweep.show``,
+    The key paths of ``sweep.parameters``, ``sweep.baseline``, ``calibration.parameters``,
+    ``robustness.policies.*`` and ``robustness.futures.parameters``; and ``{states.0}`` in the names of ``sweep.show``,
     ``sweep.analyze`` and ``sweep.discover`` (``mean_strikes_{states.0}``).
     """
     name = str((data.get("scenario") or {}).get("name") or "")
@@ -96,6 +96,12 @@ def resolve_sweep_positions(data: dict[str, Any], ids: dict[str, list[str]]) -> 
                 sweep[key] = [resolve_names(str(v), ids, f"sweep.{key}", name) for v in sweep[key]]
         if isinstance(sweep.get("discover"), str):
             sweep["discover"] = resolve_names(sweep["discover"], ids, "sweep.discover", name)
+    calibration = data.get("calibration")
+    if isinstance(calibration, dict) and isinstance(calibration.get("parameters"), list):
+        calibration["parameters"] = [
+            resolve_path(str(v), ids, f"calibration.parameters.{i}", name)
+            for i, v in enumerate(calibration["parameters"])
+        ]
     robustness = data.get("robustness")
     if isinstance(robustness, dict):
         policies = robustness.get("policies")

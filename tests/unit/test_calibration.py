@@ -28,6 +28,7 @@ from sim.core.errors import ConfigError
 from sim.core.paths import SEEDS_DIR
 from sim.history.episodes import load_episodes
 from sim.history.timeline import TimelineError, load_events
+from sim.scenario import scenario_from_dict
 from sim.storage.store import read_parquet
 
 pytest.importorskip("pyabc", reason="the calibration extra (pyabc) is not installed")
@@ -186,8 +187,11 @@ def test_a_parameter_without_a_prior_is_one_clear_error(seed_scenario, tmp_path)
 def test_a_scenario_without_priors_is_told_to_add_them(tmp_path):
     settings = CalibrationSettings(parameters=TWO, population_size=2, generations=1,
                                    max_simulations=4)  # fmt: skip
+    data = sim.load_scenario("ind_pak_2019").to_dict()
+    data.pop("priors")  # the shipped file has priors: this copy has none
+    bare = scenario_from_dict(data)
     with pytest.raises(ConfigError, match="'ind_pak_2019' .* it gives no priors: add a priors"):
-        calibrate(sim.load_scenario("ind_pak_2019"), tmp_path, settings)
+        calibrate(bare, tmp_path, settings)
 
 
 def test_a_calibration_reads_the_scenarios_own_timeline_and_episodes():

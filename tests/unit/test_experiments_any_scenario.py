@@ -174,3 +174,40 @@ def test_a_users_scenario_without_a_ceasefire_rule_runs_in_an_experiment(tmp_pat
         "seed_baseline", overrides=[f"scenario={path}", *TINY, "ceasefire=grim_trigger"]
     )
     assert type(grim.scenario.ceasefire).__name__ == "GrimTrigger"
+
+
+def test_a_tiny_calibration_runs_on_ind_pak_2019_from_its_own_priors(tmp_path):
+    # calibrate_tiny names each state's chance of acting by place; ind_pak_2019's priors
+    # (configs/scenario/ind_pak_2019.yaml) give their ranges, its episodes the record.
+    from sim.app.calibration import run_calibration_experiment
+
+    exp = sim.load_experiment(
+        "calibrate_tiny",
+        overrides=[
+            IND_PAK,
+            f"output.root={tmp_path}",
+            "output=quiet",
+            "calibration.population_size=4",
+            "calibration.generations=1",
+            "calibration.max_simulations=12",
+        ],
+    )
+    assert list(exp.config.calibration.parameters) == [
+        "states.india.retaliation.p_act",
+        "states.pakistan.retaliation.p_act",
+    ]
+    result = run_calibration_experiment(exp)
+    posterior = sim.load_posterior(result.results_folder / "posterior.parquet", exp.scenario)
+    for key in ("states.india.retaliation.p_act", "states.pakistan.retaliation.p_act"):
+        prior = exp.scenario.priors[key]
+        draws = posterior.values[key]
+        assert ((draws >= prior.low) & (draws <= prior.high)).all(), key
+
+
+def test_validate_markov_with_another_scenario_is_one_line_saying_where_it_applies():
+    with pytest.raises(ConfigError) as err:
+        sim.load_experiment("validate_markov", overrides=[IND_PAK, *TINY])
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith("validation.exact: scenario 'ind_pak_2019' is not a constant")
+    assert "scenario=markov_validation" in message
