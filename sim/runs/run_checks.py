@@ -111,7 +111,9 @@ def check_validation(validation: ValidationConfig, scenario: Scenario) -> None:
         except ValueError as exc:
             raise ConfigError(
                 "validation.exact",
-                f"the scenario is not a constant-probability Markov chain: {exc}",
+                f"scenario {scenario.name!r} is not a constant-probability Markov chain, the "
+                f"only kind with an exact answer ({exc}); the exact check runs on "
+                "scenario=markov_validation (experiment validate_markov: leave scenario= out)",
             ) from None
 
 

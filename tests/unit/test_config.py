@@ -195,7 +195,7 @@ def test_a_users_own_rule_class_plugs_in_by_target():
         (["executor.name=threads"], r"^executor\.name: unknown executor 'threads'"),
         (
             ["validation.exact=true"],
-            r"^validation\.exact: the scenario is not a constant-probability",
+            r"^validation\.exact: scenario .pak_afg_2026. is not a constant-probability",
         ),
     ],
 )
