@@ -76,8 +76,9 @@ def resolve_sweep_positions(data: dict[str, Any], ids: dict[str, list[str]]) -> 
     """Actor positions in a sweep's or a robustness study's key paths replaced by ids.
 
     The key paths of ``sweep.parameters``, ``sweep.baseline``, ``calibration.parameters``,
-    ``robustness.policies.*`` and ``robustness.futures.parameters``; and ``{states.0}`` in the names of ``sweep.show``,
-    ``sweep.analyze`` and ``sweep.discover`` (``mean_strikes_{states.0}``).
+    ``robustness.policies.*`` and ``robustness.futures.parameters``; and ``{states.0}`` in the
+    names of ``sweep.show``, ``sweep.analyze`` and ``sweep.discover``
+    (``mean_strikes_{states.0}``).
     """
     name = str((data.get("scenario") or {}).get("name") or "")
 

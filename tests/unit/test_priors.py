@@ -8,7 +8,6 @@ import pytest
 from scipy import stats
 
 import sim
-
 from sim.core.errors import ConfigError
 from sim.scenario import scenario_from_dict, scenario_path
 from sim.scenario.priors import Prior, parameter_bases
