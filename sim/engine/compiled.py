@@ -94,7 +94,14 @@ _CEASEFIRE: dict[type, tuple[int, tuple[str, ...]]] = {
     cf.NoCeasefire: (0, ()),
     cf.Mediated: (
         1,
-        ("intercept", "leverage_weight", "trust_weight", "cost_weight", "break_per_violation"),
+        (
+            "intercept",
+            "leverage_weight",
+            "trust_weight",
+            "cost_weight",
+            "break_per_violation",
+            "rung_weight",
+        ),
     ),
     cf.GrimTrigger: (2, ("p_agree",)),
     cf.Forgiving: (3, ("p_agree", "tolerance", "window")),

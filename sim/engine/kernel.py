@@ -85,7 +85,7 @@ def _ends(code, par, days_in, violations, window_total, u):
 
 
 @njit(cache=True, inline="always")
-def _agree(code, par, leverage, trust, cost, u):
+def _agree(code, par, leverage, trust, cost, rung, u):
     """Whether a mediator's attempt makes a ceasefire; mirrors `sim.rules.ceasefire`.
 
     `par` is the rule's parameters as a tuple.
@@ -93,7 +93,9 @@ def _agree(code, par, leverage, trust, cost, u):
     if code == 0:
         return False
     if code == 1:
-        return u < _expit(par[0] + par[1] * leverage + par[2] * trust + par[3] * cost)
+        # par[5], the rung weight, subtracted last: a weight of 0 changes no bit.
+        x = par[0] + par[1] * leverage + par[2] * trust + par[3] * cost
+        return u < _expit(x - par[5] * (rung - 3.0))
     return u < par[0]
 
 
@@ -186,7 +188,7 @@ def days(
     free = np.empty(P, np.bool_)
     made = np.empty(P, np.bool_)
     # The ceasefire rule's parameters as a tuple (scalars: no reference counting in the loop).
-    cf = (cf_par[0], cf_par[1], cf_par[2], cf_par[3], cf_par[4])
+    cf = (cf_par[0], cf_par[1], cf_par[2], cf_par[3], cf_par[4], cf_par[5])
     window = int(cf_par[2]) if cf_code == 3 else 0
     for d in range(n_days):
         day = first_day + d
@@ -364,7 +366,8 @@ def days(
                 if free[p] and escalated[p] >= med_i[m, 1] and u[ub[row] + c] < med_f[m, 0]:
                     attempts[m, r] += 1
                     cost = weariness[med_i[m, 2], r] + weariness[med_i[m, 3], r]
-                    if _agree(cf_code, cf, med_f[m, 1], med_f[m, 2], cost, u[ub[row + 1] + c]):
+                    at = float(escalated[p])
+                    if _agree(cf_code, cf, med_f[m, 1], med_f[m, 2], cost, at, u[ub[row + 1] + c]):
                         made[p] = True
             for p in range(P):
                 a, b = pair_states[p, 0], pair_states[p, 1]

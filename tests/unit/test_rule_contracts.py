@@ -40,8 +40,10 @@ def situation(n=R, **values):
     )
 
 
-def talks(n=R, leverage=0.0, trust=0.0, cost=0.0):
-    return TalksInputs(leverage=leverage, trust=trust, cost=np.full(n, cost), rung=np.full(n, 3))
+def talks(n=R, leverage=0.0, trust=0.0, cost=0.0, rung=3):
+    return TalksInputs(
+        leverage=leverage, trust=trust, cost=np.full(n, cost), rung=np.full(n, rung, np.int8)
+    )
 
 
 def status(days_in=5, violations=0, n=R, horizon=30, day=40):
@@ -82,6 +84,7 @@ RANGES = [
     ("ceasefire", "mediated", "leverage_weight", [0.0], [-0.001]),
     ("ceasefire", "mediated", "trust_weight", [0.0], [-0.001]),
     ("ceasefire", "mediated", "cost_weight", [0.0], [-0.001]),
+    ("ceasefire", "mediated", "rung_weight", [0.0], [-0.001]),
     ("ceasefire", "mediated", "break_per_violation", [0.0, 1.0], [-0.001, 1.001]),
     ("ceasefire", "grim_trigger", "p_agree", [0.0, 1.0], [-0.001, 1.001]),
     ("ceasefire", "forgiving", "p_agree", [0.0, 1.0], [-0.001, 1.001]),
@@ -388,6 +391,25 @@ def test_mediated_chance_is_the_documented_formula_with_every_input_different():
     rule = cf.Mediated(intercept=-3.0, leverage_weight=1.5, trust_weight=0.5, cost_weight=0.8)
     share = rule.agree(talks(N_GRID, leverage=0.7, trust=0.4, cost=2.5), U_GRID).mean()
     assert abs(share - expit(-3.0 + 1.5 * 0.7 + 0.5 * 0.4 + 0.8 * 2.5)) <= 1 / N_GRID
+
+
+@pytest.mark.parametrize("rung", [1, 3, 4, 5])
+def test_mediated_rung_weight_lowers_agreement_per_rung_above_three(rung):
+    rule = cf.Mediated(
+        intercept=-1.0, leverage_weight=1.5, trust_weight=0.5, cost_weight=0.8, rung_weight=0.9
+    )
+    share = rule.agree(talks(N_GRID, leverage=0.7, trust=0.4, cost=0.5, rung=rung), U_GRID).mean()
+    expected = expit(-1.0 + 1.5 * 0.7 + 0.5 * 0.4 + 0.8 * 0.5 - 0.9 * (rung - 3))
+    assert abs(share - expected) <= 1 / N_GRID
+
+
+def test_mediated_rung_weight_zero_is_the_rule_without_it_bit_for_bit():
+    # The default (0) must leave every decision as it was: users' runs and hashes depend on it.
+    u = np.random.default_rng(3).random(N_GRID)
+    for rung in (0, 3, 5):
+        x = talks(N_GRID, leverage=0.37, trust=0.61, cost=0.13, rung=rung)
+        old = u < expit(-2.7 + 2.0 * 0.37 + 2.0 * 0.61 + 1.0 * x.cost)
+        np.testing.assert_array_equal(cf.Mediated(intercept=-2.7).agree(x, u), old)
 
 
 def test_each_violation_risks_the_mediated_ceasefire_independently():

@@ -237,4 +237,4 @@ class MediatorAgent(mesa.Agent):
         self.attempts += 1
         model = self.model
         cost = sum(model.states[p].weariness for p in self.spec.parties)
-        return model.ceasefire.agree(self.spec.leverage, self.trust, cost, self.random)
+        return model.ceasefire.agree(self.spec.leverage, self.trust, cost, rung, self.random)

@@ -137,7 +137,9 @@ class Ceasefire:
             )
         self.window = int(getattr(rule, "window", 1))
 
-    def agree(self, leverage: float, trust: float, cost: float, rng: random.Random) -> bool:
+    def agree(
+        self, leverage: float, trust: float, cost: float, rung: int, rng: random.Random
+    ) -> bool:
         """Whether a mediator's attempt today produces a ceasefire."""
         rule = self.rule
         if self.name == "none":
@@ -149,7 +151,7 @@ class Ceasefire:
                 + rule.trust_weight * trust
                 + rule.cost_weight * cost
             )
-            return rng.random() < _expit(odds)
+            return rng.random() < _expit(odds - rule.rung_weight * (rung - 3))
         return rng.random() < rule.p_agree
 
     def ends(self, days_in: int, violations: int, recent: list[int], rng: random.Random) -> bool:
