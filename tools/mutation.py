@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.modules or list(modules):
         folder = workspace(name, modules[name], mutmut, pytest_options)
         names = modules[name].get("names", [])
-        command = ["nice", "-n", "10", python, "-m", "mutmut", "run"]
+        command = ["nice", "-n", "19", python, "-m", "mutmut", "run"]
         command += ["--max-children", str(args.workers)]
         if (folder / "mutants").is_dir():
             # Given names, mutmut re-runs exactly those mutants.
