@@ -20,11 +20,23 @@ from sim.runs.labels import folder_label
 from sim.storage import store
 from sim.sweeps.design import Sweep
 from sim.sweeps.folder import TABLE_FILE
-from sim.sweeps.parameters import _plain
+from sim.sweeps.parameters import FROM_PRIOR, _plain, ranges_from_priors
 from sim.sweeps.result import SweepResult
-from sim.sweeps.runner import run_sweep
+from sim.sweeps.runner import _resolve_scenario, run_sweep
 
-__all__ = ["run_sweep_from_config", "stable_folder"]
+__all__ = ["prior_ranges", "run_sweep_from_config", "stable_folder"]
+
+
+def prior_ranges(node: dict[str, Any], scenario: Any, where: str) -> dict[str, Any]:
+    """A sweep node whose ``parameters`` given as ``prior`` take the scenario's prior ranges.
+
+    `scenario` is a Scenario, a name or a scenario node (loaded only when a ``prior`` is used);
+    see :func:`sim.sweeps.parameters.ranges_from_priors`.
+    """
+    params = node.get("parameters")
+    if isinstance(params, Mapping) and any(v == FROM_PRIOR for v in params.values()):
+        node = {**node, "parameters": ranges_from_priors(params, _resolve_scenario(scenario), where)}
+    return node
 
 
 def stable_folder(kind: str, scenario: Any) -> str:
@@ -103,7 +115,7 @@ def run_sweep_from_config(
     name = str(cfg.get("name") or node.get("name") or "sweep")
     node.setdefault("name", name)
     node.setdefault("folder", str(Path(root) / node["name"] / stable_folder("sweep", scenario)))
-    sweep = Sweep.from_config(node)
+    sweep = Sweep.from_config(prior_ranges(node, scenario, "sweep.parameters"))
     settings = {
         k: mc[k] for k in ("replications", "horizon", "seed", "chunk_size") if mc.get(k) is not None
     }

@@ -17,12 +17,78 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.core.errors import ConfigError, did_you_mean
 
-__all__ = ["MC_KEYS", "Parameter", "Point"]
+__all__ = ["FROM_PRIOR", "MC_KEYS", "Parameter", "Point", "ranges_from_priors"]
 
 MC_KEYS = ("replications", "horizon")
 """Monte Carlo settings a sweep may vary (``mc.<key>``); the seed is shared by every point."""
 
 _PARAMETER_KEYS = ("path", "values", "low", "high", "num", "integer", "name", "labels")
+
+FROM_PRIOR = "prior"
+"""A parameter's spec that takes its range from the scenario's prior (:func:`ranges_from_priors`)."""
+
+
+def ranges_from_priors(
+    parameters: Mapping[str, Any], scenario: Any, where: str
+) -> dict[str, Any]:
+    """Parameters given as ``prior`` get the range of the scenario's prior for their key path.
+
+    A design written for any scenario cannot carry one scenario's ranges: each scenario states
+    the plausible range of its own assumptions in its ``priors`` block (docs/scenarios.md). A
+    parameter whose spec is the text ``prior`` takes that prior's support, ``low`` to ``high``
+    (``integer`` for an integer prior), sampled as any range; other specs are kept as given.
+
+    Parameters
+    ----------
+    parameters : mapping
+        Name (the key path, with ids) -> spec, as in ``sweep.parameters``.
+    scenario : Scenario
+        The scenario run; its ``priors`` give the ranges.
+    where : str
+        The config key of `parameters`, for errors (``robustness.futures.parameters``).
+
+    Returns
+    -------
+    dict
+        The parameters with each ``prior`` replaced by ``{low, high[, integer]}``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the parameter when the scenario has no such number, or gives it no prior.
+    """
+    from sim.core.keypath import get_path
+
+    out: dict[str, Any] = {}
+    for name, spec in parameters.items():
+        if spec != FROM_PRIOR:
+            out[name] = spec
+            continue
+        path = str(name).removeprefix("scenario.")
+        key = f"{where}.{name}"
+        label = f"scenario {scenario.name!r}"
+        prior = scenario.priors.get(path)
+        if prior is None:
+            try:
+                get_path(scenario.to_dict(), path)
+            except ConfigError as exc:
+                raise ConfigError(
+                    key,
+                    f"{label} has no {path} ({str(exc).removeprefix(exc.path + ': ')}); this "
+                    "parameter does not apply to it: name another, or give the design a "
+                    "scenario that has it",
+                ) from None
+            raise ConfigError(
+                key,
+                f"{label} gives no prior for {path} (its value is sourced, or its priors "
+                "block leaves it out): give a range {low, high} here, or a prior in the "
+                "scenario (docs/scenarios.md, Priors)",
+            )
+        spec = {"low": prior.low, "high": prior.high}
+        if prior.dist == "integer":
+            spec = {"low": int(prior.low), "high": int(prior.high), "integer": True}
+        out[name] = spec
+    return out
 
 
 def _plain(value: Any) -> Any:

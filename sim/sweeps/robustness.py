@@ -46,7 +46,7 @@ from sim.core.errors import ConfigError, did_you_mean
 from sim.core.intervals import format_interval
 from sim.scenario.posterior import CELL
 from sim.storage import store
-from sim.sweeps.from_config import stable_folder
+from sim.sweeps.from_config import prior_ranges, stable_folder
 from sim.sweeps.runner import OUTCOMES_DIR, Sweep, run_sweep
 
 __all__ = [
@@ -294,7 +294,7 @@ def run_robustness(
 _KEYS = ("policies", "futures", "outcomes", "confidence", "resamples", "folder")
 
 
-def robustness_from_config(node: Any) -> dict[str, Any]:
+def robustness_from_config(node: Any, scenario: Any = None) -> dict[str, Any]:
     """Read a ``robustness:`` config node into the arguments of :func:`run_robustness`.
 
     Parameters
@@ -302,7 +302,10 @@ def robustness_from_config(node: Any) -> dict[str, Any]:
     node : mapping
         ``policies`` (name -> settings), ``futures`` (a sweep node, :meth:`Sweep.from_config`),
         ``outcomes`` (a list of ``{rung, within, threshold}``), optionally ``confidence``,
-        ``resamples`` and ``folder``.
+        ``resamples`` and ``folder``. A future's parameter given as ``prior`` spans the range
+        of the scenario's prior for it (:func:`sim.sweeps.parameters.ranges_from_priors`).
+    scenario : Scenario, str or mapping, optional
+        The scenario run, whose priors give those ranges (default the default scenario).
 
     Returns
     -------
@@ -337,6 +340,7 @@ def robustness_from_config(node: Any) -> dict[str, Any]:
         )
     futures = dict(data["futures"])
     futures.setdefault("name", "futures")
+    futures = prior_ranges(futures, scenario, "robustness.futures.parameters")
     try:
         sweep = Sweep.from_config(futures)
     except ConfigError as exc:
@@ -399,7 +403,7 @@ def run_robustness_from_config(
             "numbers); adaptive stopping is not supported here: remove mc.stop",
         )
     # The checked config's node: actors named by position are ids there.
-    args = robustness_from_config(experiment.config["robustness"])
+    args = robustness_from_config(experiment.config["robustness"], experiment.scenario)
     kind = stable_folder("robustness", experiment.scenario)
     args.setdefault("folder", str(Path(experiment.output.root) / experiment.name / kind))
     mc = experiment.mc

@@ -117,18 +117,71 @@ def test_the_backtest_scores_the_scenarios_own_episodes():
     assert set(table["episode_id"]) == {"IN-PK-2016-09-29"}
 
 
-def test_robustness_stops_in_one_line_where_its_levers_do_not_exist(tmp_path):
+def test_robustness_runs_on_ind_pak_2019_over_its_own_priors(tmp_path):
     from sim.sweeps.robustness import run_robustness_from_config
 
     exp = sim.load_experiment(
         "robustness",
-        overrides=[IND_PAK, *SWEEP_TINY, "robustness.futures.samples=2", f"output.root={tmp_path}"],
-    )
-    # Its futures vary the second state's ordered-logit intercept; India-Pakistan's Pakistan
-    # follows tit_for_tat, which has none.
-    with pytest.raises(ConfigError, match=r"states\.pakistan\.retaliation\.intercept"):
-        run_robustness_from_config(exp.config)
-    assert not any(tmp_path.rglob("*.parquet"))
+        overrides=[IND_PAK, *SWEEP_TINY, "robustness.futures.samples=2",
+                   "robustness.resamples=20", f"output.root={tmp_path}"],
+    )  # fmt: skip
+    result = run_robustness_from_config(exp.config)
+    assert set(result.table["policy"]) == {"graduated", "threshold", "proportional", "tit_for_tat"}
+    futures = result.probabilities.drop_duplicates("future")
+    priors = exp.scenario.priors
+    # A future marked `prior` lies within ind_pak_2019's own prior; leverage keeps the
+    # experiment's range.
+    for key in ("militants.jem.attribution", "states.pakistan.retaliation.p_act", "decay"):
+        assert futures[key].between(priors[key].low, priors[key].high).all(), key
+    assert futures["mediators.usa.leverage"].between(0.2, 1.0).all()
+    # pak_afg_2026 draws the same futures from its own priors.
+    plain = sim.load_experiment("robustness", overrides=SWEEP_TINY)
+    from sim.sweeps.robustness import robustness_from_config
+
+    sweep = robustness_from_config(plain.config.robustness, plain.scenario)["futures"]
+    ranges = {p.path: (p.low, p.high) for p in sweep.parameters}
+    assert ranges["states.afghanistan.retaliation.p_act"] == (0.0, 1.0)
+    assert ranges["militants.ttp.attribution"] == (0.5, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "states.pakistan.retaliation.intercept",
+            r"^robustness\.futures\.parameters\.states\.pakistan\.retaliation\.intercept: "
+            r"scenario 'ind_pak_2019' has no states\.pakistan\.retaliation\.intercept .*"
+            r"does not apply to it",
+        ),
+        (
+            "militants.jem.casualty_alpha",
+            r"^robustness\.futures\.parameters\.militants\.jem\.casualty_alpha: scenario "
+            r"'ind_pak_2019' gives no prior for militants\.jem\.casualty_alpha .*give a range",
+        ),
+    ],
+)
+def test_a_future_from_a_prior_the_scenario_lacks_is_one_error_naming_it(path, message):
+    from sim.sweeps.robustness import robustness_from_config
+
+    node = {
+        "policies": {"a": {"decay": 0.05}, "b": {"decay": 0.06}},
+        "futures": {"design": "lhs", "samples": 2, "parameters": {path: "prior"}},
+        "outcomes": [{"rung": 4, "within": 30, "threshold": 0.2}],
+    }
+    with pytest.raises(ConfigError, match=message) as err:
+        robustness_from_config(node, sim.load_scenario("ind_pak_2019"))
+    assert "\n" not in str(err.value)
+
+
+def test_a_sweep_parameter_may_take_its_range_from_the_scenarios_prior(tmp_path):
+    from sim.sweeps.from_config import prior_ranges
+
+    node = {"parameters": {"states.india.memory_days": "prior", "decay": {"low": 0.0, "high": 0.1}}}
+    ranged = prior_ranges(node, "ind_pak_2019", "sweep.parameters")
+    assert ranged["parameters"] == {
+        "states.india.memory_days": {"low": 11, "high": 21, "integer": True},
+        "decay": {"low": 0.0, "high": 0.1},
+    }
 
 
 def test_a_position_beyond_the_scenario_is_one_error_naming_the_key(tmp_path):
