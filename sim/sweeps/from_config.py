@@ -35,7 +35,8 @@ def prior_ranges(node: dict[str, Any], scenario: Any, where: str) -> dict[str, A
     """
     params = node.get("parameters")
     if isinstance(params, Mapping) and any(v == FROM_PRIOR for v in params.values()):
-        node = {**node, "parameters": ranges_from_priors(params, _resolve_scenario(scenario), where)}
+        ranged = ranges_from_priors(params, _resolve_scenario(scenario), where)
+        node = {**node, "parameters": ranged}
     return node
 
 

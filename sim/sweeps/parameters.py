@@ -25,7 +25,7 @@ MC_KEYS = ("replications", "horizon")
 _PARAMETER_KEYS = ("path", "values", "low", "high", "num", "integer", "name", "labels")
 
 FROM_PRIOR = "prior"
-"""A parameter's spec that takes its range from the scenario's prior (:func:`ranges_from_priors`)."""
+"""A parameter's spec that takes its range from the scenario's prior (`ranges_from_priors`)."""
 
 
 def ranges_from_priors(
