@@ -28,9 +28,7 @@ FROM_PRIOR = "prior"
 """A parameter's spec that takes its range from the scenario's prior (`ranges_from_priors`)."""
 
 
-def ranges_from_priors(
-    parameters: Mapping[str, Any], scenario: Any, where: str
-) -> dict[str, Any]:
+def ranges_from_priors(parameters: Mapping[str, Any], scenario: Any, where: str) -> dict[str, Any]:
     """Parameters given as ``prior`` get the range of the scenario's prior for their key path.
 
     A design written for any scenario cannot carry one scenario's ranges: each scenario states
