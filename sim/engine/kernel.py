@@ -217,8 +217,14 @@ def days(
                     tempo = rates[g, j] * strength[g, r]
                     if t != host and in_ceasefire[pair_index[host, t], r]:
                         tempo = tempo * mf[g, 0]
-                    none = np.exp(-tempo)
                     u0 = u[ub[row] + c]
+                    # No attack when u0 < exp(-tempo). Since exp(-t) >= 1 - t, a u0 below
+                    # 1 - tempo - 1e-9 is below exp(-tempo) as any exp within a few ulps
+                    # computes it (NumPy's included): the same answer without calling exp,
+                    # which a rare group's target (small tempo) mostly needs no more.
+                    if u0 < 1.0 - tempo - 1e-9:
+                        continue
+                    none = np.exp(-tempo)
                     if u0 < none:
                         continue
                     term = none * tempo

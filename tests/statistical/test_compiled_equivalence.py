@@ -11,6 +11,8 @@ column at 10^5 replications on independent seeds.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,3 +134,12 @@ def test_every_outcome_column_has_the_same_distribution(seed_scenario):
     for k in range(6):
         assert _z(numpy["max_rung"].to_numpy() >= k, compiled["max_rung"].to_numpy() >= k) <= Z_CRIT
     assert checked >= 15
+
+
+def test_the_kernels_no_attack_shortcut_never_disagrees_with_exp():
+    # The kernel skips exp(-tempo) when u0 < 1 - tempo - 1e-9 (no attack): that bound must lie
+    # below exp(-tempo) as NumPy's vectorised exp and the C library's compute it.
+    tempo = np.concatenate([np.geomspace(1e-15, 40.0, 200_001), np.linspace(0.0, 2.0, 200_001)])
+    bound = 1.0 - tempo - 1e-9
+    assert (bound < np.exp(-tempo)).all()
+    assert all(b < math.exp(-t) for b, t in zip(bound[::97], tempo[::97], strict=True))
