@@ -203,11 +203,12 @@ def profile_compiled(scenario: sim.Scenario, size: int) -> dict[str, Any]:
     run_chunk(scenario, 0, 0, size, HORIZON, SEED, engine="compiled")
     profiler.disable()
     stats = pstats.Stats(profiler)
-    parts = {"uniforms (PCG64, `ReplicationStreams.fill`)": 0.0, "kernel (numba)": 0.0}
+    uniforms = "uniforms (PCG64 in numba, `CompiledDay._draw`)"
+    parts = {uniforms: 0.0, "kernel (numba)": 0.0}
     model = outcomes = 0.0
     for (filename, _, name), (_, _, tottime, cumtime, _) in stats.stats.items():
-        if filename.endswith("streams.py") and name == "fill":
-            parts["uniforms (PCG64, `ReplicationStreams.fill`)"] += cumtime
+        if filename.endswith("compiled.py") and name == "_draw":
+            parts[uniforms] += cumtime
         elif filename.endswith("compiled.py") and name == "run":
             parts["kernel (numba)"] += tottime
         elif filename.endswith("model.py") and name == "__init__":

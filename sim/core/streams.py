@@ -23,6 +23,7 @@ import numpy as np
 # size is 8 blocks) draws no number it does not use; any other chunk draws the whole blocks it
 # overlaps and keeps its columns (same numbers, some work wasted).
 BLOCK = 1024
+_LOW = (1 << 64) - 1
 
 
 def actor_key(kind: str, actor_id: str) -> int:
@@ -87,22 +88,29 @@ class ReplicationStreams:
         """How many stream blocks this range overlaps."""
         return len(self.generators)
 
-    def fill(self, block: int, out: np.ndarray) -> None:
-        """Fill `out` with the next ``out.size`` uniforms of the range's `block`-th stream block.
+    def state_words(self, block: int) -> np.ndarray:
+        """The PCG64 state of the range's `block`-th stream block as four 64-bit words.
 
-        A generator fills its output in order, so ``out`` of ``days * rows * BLOCK`` numbers
-        holds what `days` calls of :meth:`random` with `rows` would have drawn from that block
-        (day after day, each ``(rows, BLOCK)`` in C order): the compiled day draws many days at
-        once this way. Mixing the two keeps every block's numbers in sequence.
-
-        Parameters
-        ----------
-        block : int
-            0 for the block holding replication ``first``, up to ``blocks - 1``.
-        out : numpy.ndarray
-            A C-contiguous float64 array, filled in place.
+        The LCG state and increment, high word first: what the compiled day's own PCG64
+        (:func:`sim.engine.kernel.pcg_fill`) draws from; :meth:`set_state_words` puts it back.
         """
-        self.generators[block].random(out=out)
+        state = self.generators[block].bit_generator.state["state"]
+        words = [
+            state["state"] >> 64,
+            state["state"] & _LOW,
+            state["inc"] >> 64,
+            state["inc"] & _LOW,
+        ]
+        return np.array(words, np.uint64)
+
+    def set_state_words(self, block: int, words: np.ndarray) -> None:
+        """Move the `block`-th stream block's generator to the state `words` (same increment)."""
+        bits = self.generators[block].bit_generator
+        full = bits.state
+        if (int(words[2]) << 64 | int(words[3])) != full["state"]["inc"]:
+            raise ValueError("the words hold another stream's increment")
+        full["state"]["state"] = int(words[0]) << 64 | int(words[1])
+        bits.state = full
 
     def fill_columns(self, block: int, out: np.ndarray, lo: int, hi: int) -> None:
         """Like :meth:`fill`, keeping only columns `lo` to `hi - 1` of each row of the block.
@@ -111,7 +119,7 @@ class ReplicationStreams:
         next row. The generator jumps over the other columns (``PCG64.advance``) instead of
         drawing them, which pays when few of the block's replications run (a calibration's
         record of some 20 replications): the numbers are the same either way, and the
-        generator ends where :meth:`fill` would leave it.
+        generator ends where drawing all the block's columns would leave it.
         """
         generator = self.generators[block]
         bits = generator.bit_generator

@@ -26,10 +26,12 @@ both places, and those tests fail until it is.
 Where the time goes. A replication-day costs some 30 uniforms from PCG64 and one pass of the
 kernel's loop body. :meth:`CompiledDay.run` therefore calls the kernel once per stream block of
 1,024 replications and batch of days (:data:`BATCH_VALUES` uniforms): each (actor, block)
-generator fills all its rows of those days in one call (a generator fills its output in order, so
-these are the numbers the day-by-day draws of the NumPy path give), the kernel runs the days one
-after the other for the block's replications, and the block's state stays in cache meanwhile.
-Nothing is allocated per day, and Python runs once per batch, not once per day.
+stream's rows of those days are drawn in one go (a generator draws in order, so these are the
+numbers the day-by-day draws of the NumPy path give), the kernel runs the days one after the
+other for the block's replications, and the block's state stays in cache meanwhile. The numbers
+are drawn by :func:`~.kernel.pcg_fill`, NumPy's PCG64 written in numba (same generator, same
+numbers, about 60 % of ``Generator.random``'s time), from each generator's state, which is put
+back afterwards. Nothing is allocated per day, and Python runs once per batch, not once per day.
 
 The numba kernel is :mod:`~.kernel`, imported only when a compiled run starts: choosing a path
 (:func:`choose_engine`) does not import numba.
@@ -240,6 +242,7 @@ class CompiledDay:
         from sim.engine import kernel
 
         self._days = kernel.days
+        self._fill = kernel.fill_streams
         reason = unsupported(model.spec)
         if reason is not None:
             raise ValueError(
@@ -363,6 +366,11 @@ class CompiledDay:
             for o, values in getattr(st, field).items():
                 values[:] = stacked[s, self.index[o]]
 
+    def _draw(self, pcg: np.ndarray, starts: np.ndarray, sizes: np.ndarray, u: np.ndarray) -> None:
+        # The uniforms of a batch: stream s fills u[starts[s]:starts[s] + sizes[s]] from its
+        # state pcg[s] (a method of its own, so that a profile books drawing apart from the kernel).
+        self._fill(pcg, starts, sizes, u)
+
     def run(self, days: int) -> None:
         """Advance the model `days` days."""
         model = self.model
@@ -410,6 +418,8 @@ class CompiledDay:
         base = np.empty((batch, self.rows), np.uint64)
         offset = model.first_replication % BLOCK
         first_day = model.day + 1
+        starts = np.array([batch * row * BLOCK for _, row, _ in streams], np.int64)
+        counts = np.array([count for _, _, count in streams], np.int64)
         for block in range((offset + R - 1) // BLOCK + 1):
             col0 = offset - block * BLOCK
             r0, r1 = max(0, -col0), min(R, BLOCK - col0)
@@ -419,15 +429,18 @@ class CompiledDay:
             for _, row, count in streams:
                 days_in, rows_in = np.ogrid[:batch, :count]
                 base[:, row : row + count] = (batch * row + days_in * count + rows_in) * width
+            if not skip:
+                # The block's generators' states, drawn from by the kernel module's PCG64.
+                pcg = np.stack([stream.state_words(block) for stream, _, _ in streams])
             for day in range(first_day, first_day + days, batch):
                 n = min(batch, first_day + days - day)
-                for stream, row, count in streams:
-                    at = batch * row * width
-                    cells = u[at : at + n * count * width]
-                    if skip:
-                        stream.fill_columns(block, cells.reshape(n * count, width), lo, hi)
-                    else:
-                        stream.fill(block, cells)
+                if skip:
+                    for stream, row, count in streams:
+                        at = batch * row * width
+                        cells = u[at : at + n * count * width].reshape(n * count, width)
+                        stream.fill_columns(block, cells, lo, hi)
+                else:
+                    self._draw(pcg, starts, n * counts * BLOCK, u)
                 self._days(
                     day,
                     n,
@@ -487,6 +500,9 @@ class CompiledDay:
                     model.ceasefire_days,
                     model.pair_ceasefires_made,
                 )
+            if not skip:
+                for (stream, _, _), words in zip(streams, pcg, strict=True):
+                    stream.set_state_words(block, words)
         model.day += days
         for s, st in enumerate(states):
             for name, values in per_state.items():

@@ -81,21 +81,60 @@ def test_bounds_are_checked_at_zero():
 
 
 @pytest.mark.parametrize(("first", "size"), [(0, 2 * BLOCK), (BLOCK - 3, 7), (1000, BLOCK + 30)])
-def test_many_days_filled_at_once_are_the_days_drawn_one_by_one(first, size):
-    # The compiled day fills several days of one stream block in one call: a generator fills
-    # its output in order, so the numbers are those of the day-by-day draws, day after day.
+def test_many_days_drawn_at_once_by_the_compiled_day_are_the_days_drawn_one_by_one(first, size):
+    # The compiled day draws several days of one stream block in one go, with its own PCG64,
+    # from the block generator's state: the numbers of the day-by-day draws, day after day, and
+    # the generator is left where those draws leave it.
+    from sim.engine.kernel import fill_streams
+
     days, rows = 4, 3
-    one_by_one = _days(first, size, days, rows)
+    one_by_one = _days(first, size, days + 1, rows)
     streams = ReplicationStreams(5, "militant", "ttp", first, size)
     offset = first % BLOCK
     for block in range(streams.blocks):
         out = np.empty(days * rows * BLOCK)
-        streams.fill(block, out)
+        state = streams.state_words(block)[None, :]
+        fill_streams(state, np.array([0]), np.array([out.size]), out)
+        streams.set_state_words(block, state[0])
         filled = out.reshape(days, rows, BLOCK)
         lo, hi = max(0, block * BLOCK - offset), min(size, (block + 1) * BLOCK - offset)
         columns = np.arange(lo, hi) + offset - block * BLOCK
-        assert (filled[:, :, columns] == one_by_one[:, :, lo:hi]).all()
+        assert (filled[:, :, columns] == one_by_one[:days, :, lo:hi]).all()
     assert streams.blocks == (offset + size - 1) // BLOCK + 1
+    assert (streams.random(rows) == one_by_one[days]).all()
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 1000, 4099])
+def test_the_compiled_days_pcg64_draws_numpys_numbers(size):
+    from sim.engine.kernel import pcg_fill
+
+    generator = stream(3, 2, "state", "a")
+    mine = ReplicationStreams(3, "state", "a", 2 * BLOCK, 1)
+    state = mine.state_words(0)
+    out = np.empty(size)
+    pcg_fill(state, out)
+    np.testing.assert_array_equal(out, generator.random(size))
+    mine.set_state_words(0, state)
+    np.testing.assert_array_equal(mine.random(2)[:, 0], generator.random((2, BLOCK))[:, 0])
+
+
+@pytest.mark.parametrize("delta", [0, 1, 2, 1023, 2**40 + 7])
+def test_the_compiled_days_jump_ahead_is_numpys(delta):
+    from sim.engine.kernel import pcg_advance
+
+    bits = np.random.PCG64(np.random.SeedSequence([9, 1, 4]))
+    state, inc, low_word = bits.state["state"]["state"], bits.state["state"]["inc"], 2**64 - 1
+    words = [np.uint64(x) for x in (state >> 64, state & low_word, inc >> 64, inc & low_word)]
+    high, low = pcg_advance(*words, np.uint64(delta))
+    bits.advance(delta)
+    assert (int(high) << 64 | int(low)) == bits.state["state"]["state"]
+
+
+def test_a_state_from_another_stream_is_refused():
+    a = ReplicationStreams(3, "state", "a", 0, 1)
+    b = ReplicationStreams(3, "state", "b", 0, 1)
+    with pytest.raises(ValueError, match="another stream's increment"):
+        a.set_state_words(0, b.state_words(0))
 
 
 @pytest.mark.parametrize(("lo", "hi"), [(0, 20), (5, 37), (1000, BLOCK), (0, BLOCK)])
@@ -105,8 +144,7 @@ def test_a_few_columns_jumped_to_are_the_columns_drawn(lo, hi):
     rows = 6
     whole = ReplicationStreams(5, "state", "a", 0, BLOCK)
     part = ReplicationStreams(5, "state", "a", 0, BLOCK)
-    full = np.empty((rows, BLOCK))
-    whole.fill(0, full)
+    full = whole.random(rows)
     kept = np.empty((rows, hi - lo))
     part.fill_columns(0, kept, lo, hi)
     assert (kept == full[:, lo:hi]).all()
