@@ -32,7 +32,13 @@ from omegaconf import DictConfig
 
 from sim.app.check import report as check_report
 from sim.app.check import split_check_flag
-from sim.app.config import config_error, is_config_failure, plain_numbers, register_configs
+from sim.app.config import (
+    config_error,
+    is_config_failure,
+    place_overrides,
+    plain_numbers,
+    register_configs,
+)
 from sim.app.errors import EXIT_USER, Terminated, debugging, fail, reported_errors
 from sim.app.experiment import backtest_settings, run_backtest_experiment, run_experiment
 from sim.core import paths
@@ -178,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(listing())
         return
     check, args = split_check_flag(plain_numbers(args))
+    with _reported_errors():
+        args = place_overrides(args)  # scenario.mediators.0.x=... names the actor's id
     if check:  # the scenario as it will run, with the basis of every parameter; nothing runs
         with _reported_errors():
             print(check_report(args))

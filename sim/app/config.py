@@ -309,6 +309,96 @@ def plain_numbers(overrides: Sequence[str]) -> list[str]:
     return out
 
 
+_PLACE_OVERRIDE = re.compile(r"^([+~]*)scenario\.(" + "|".join(SECTIONS) + r")\.(\d+)(?=[.=]|$)")
+_SWEEP_VALUE = re.compile(r",|^(glob|range|choice|interval|tag|sort|shuffle)\(")
+
+
+def place_overrides(overrides: Sequence[str]) -> list[str]:
+    """Command-line overrides that name an actor by place rewritten with its id.
+
+    ``scenario.mediators.0.leverage=0.9`` becomes ``scenario.mediators.usa.leverage=0.9`` when
+    the run's scenario lists ``usa`` first among its mediators, as experiment files name actors
+    by place (:mod:`sim.scenario.positions`). The scenario is found by composing the
+    ``experiment=`` and ``scenario=`` choices alone; overrides without a place are returned as
+    they are, and no composition happens when there are none. The results folder, the header
+    and ``overrides.yaml`` then name the actor by its id.
+
+    Parameters
+    ----------
+    overrides : sequence of str
+        The command-line arguments (flags such as ``-m`` pass through).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ConfigError
+        Naming the override's key when the place is beyond the scenario's actors, or when the
+        scenario is itself swept (``-m scenario=a,b``: a place may name different actors).
+
+    Examples
+    --------
+    >>> place_overrides(["mc.replications=500"])
+    ['mc.replications=500']
+    >>> place_overrides(["scenario=ind_pak_2019", "scenario.mediators.0.leverage=0.9"])
+    ['scenario=ind_pak_2019', 'scenario.mediators.usa.leverage=0.9']
+    """
+    given = [str(o) for o in overrides]
+    hits = [(i, m) for i, o in enumerate(given) if (m := _PLACE_OVERRIDE.match(o))]
+    if not hits:
+        return given
+    choices = [o for o in given if o.split("=", 1)[0] in (EXPERIMENT_GROUP, SCENARIO_GROUP)]
+    for choice in choices:
+        if _SWEEP_VALUE.search(choice.split("=", 1)[1]):
+            key = given[hits[0][0]].split("=", 1)[0]
+            raise ConfigError(
+                key,
+                f"names an actor by place while {choice} sweeps over several choices, whose "
+                "actors differ; name the actor by its id (python -m sim scenario=NAME --check "
+                "lists them)",
+            )
+    name, ids = _scenario_ids(choices)
+    out = list(given)
+    for i, match in hits:
+        prefix, section, place = match.group(1), match.group(2), int(match.group(3))
+        listed = ids.get(section, [])
+        if place >= len(listed):
+            where = f"scenario.{section}.{place}"
+            if listed:
+                fix = (
+                    f"give a place from 0 to {len(listed) - 1}, or the id "
+                    f"(scenario.{section}.{listed[0]}...)"
+                )
+            else:
+                fix = f"it has no {section}"
+            raise ConfigError(
+                where,
+                f"names the {section} at place {place} (counting from 0), but scenario "
+                f"{name!r} lists {len(listed)} {section} ({', '.join(listed) or 'none'}); {fix}",
+            )
+        out[i] = f"{prefix}scenario.{section}.{listed[place]}{given[i][match.end() :]}"
+    return out
+
+
+def _scenario_ids(choices: list[str]) -> tuple[str, dict[str, list[str]]]:
+    """The scenario's name and the ids of each actor section, in the file's order."""
+    from hydra import compose, initialize_config_dir
+
+    register_configs()
+    try:
+        with initialize_config_dir(
+            config_dir=str(paths.CONFIG_DIR), version_base="1.3", job_name="sim"
+        ):
+            cfg = compose(config_name="config", overrides=choices)
+    except Exception as exc:  # Hydra and OmegaConf errors become one ConfigError
+        raise config_error(exc) from None
+    scenario = cfg.scenario
+    ids = {s: [str(k) for k in scenario.get(s) or {}] for s in SECTIONS}
+    return str(scenario.get("name") or ""), ids
+
+
 def _missing_option(exc: MissingConfigException) -> ConfigError:
     group, _, option = str(exc.missing_cfg_file).rpartition("/")
     options = list(exc.options or [])

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.app.config import config_error, plain_numbers, register_configs
+from sim.app.config import config_error, place_overrides, plain_numbers, register_configs
 from sim.core.errors import ConfigError
 from sim.core.paths import CONFIG_DIR
 from sim.runs.experiment import (
@@ -84,6 +84,7 @@ def load_experiment(name: str | None = None, overrides: Sequence[str] = ()) -> E
     register_configs()
     overrides = plain_numbers([str(o) for o in overrides])
     given = overrides if name is None else [f"{EXPERIMENT_GROUP}={name}", *overrides]
+    given = place_overrides(given)  # scenario.mediators.0.x=... names the actor's id
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="sim"):
             cfg = compose(config_name="config", overrides=given)

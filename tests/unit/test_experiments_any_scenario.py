@@ -264,3 +264,42 @@ def test_validate_markov_with_another_scenario_is_one_line_saying_where_it_appli
     assert "\n" not in message
     assert message.startswith("validation.exact: scenario 'ind_pak_2019' is not a constant")
     assert "scenario=markov_validation" in message
+
+
+def test_a_command_line_override_may_name_an_actor_by_place(capsys):
+    exp = sim.load_experiment(
+        None,
+        overrides=[IND_PAK, *TINY, "scenario.mediators.0.leverage=0.9",
+                   "scenario.states.1.retaliation.p_act=0.3"],
+    )  # fmt: skip
+    assert exp.scenario.mediators["usa"].leverage == 0.9
+    assert exp.scenario.states["pakistan"].retaliation.p_act == 0.3
+    # Recorded (overrides.yaml, header, folder name) with the actor's id.
+    assert "scenario.mediators.usa.leverage=0.9" in exp.overrides
+    # On the command line, a place beats the experiment's value for the same actor ...
+    exp = sim.load_experiment("restraint", overrides=["scenario.mediators.0.leverage=0.5"])
+    assert (
+        exp.scenario.mediators["qatar"].leverage,
+        exp.scenario.mediators["qatar"].attempt_rate,
+    ) == (0.5, 0.3)
+    # ... and --check shows the changed value.
+    from sim.app.cli import main
+
+    main([IND_PAK, "scenario.mediators.1.leverage=0.2", "--check"])
+    line = next(x for x in capsys.readouterr().out.splitlines() if "saudi_arabia.leverage" in x)
+    assert line.split()[1:3] == ["0.2", "changed"]
+
+
+def test_a_place_beyond_the_scenario_on_the_command_line_is_one_error():
+    with pytest.raises(ConfigError) as err:
+        sim.load_experiment(None, overrides=[IND_PAK, "scenario.mediators.3.leverage=0.9"])
+    assert str(err.value) == (
+        "scenario.mediators.3: names the mediators at place 3 (counting from 0), but scenario "
+        "'ind_pak_2019' lists 3 mediators (usa, saudi_arabia, uae); give a place from 0 to 2, or "
+        "the id (scenario.mediators.usa...)"
+    )
+    with pytest.raises(ConfigError, match=r"^scenario\.states\.0\.compliance: names an actor by "
+                       r"place while scenario=ind_pak_2019,pak_afg_2026 sweeps"):  # fmt: skip
+        from sim.app.config import place_overrides
+
+        place_overrides(["scenario=ind_pak_2019,pak_afg_2026", "scenario.states.0.compliance=0.5"])
