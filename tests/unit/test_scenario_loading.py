@@ -189,3 +189,60 @@ def test_a_users_rules_are_written_back_by_import_path(seed_scenario):
     )
     again = scenario_from_dict(plain)
     assert again.to_dict() == plain and type(again.ceasefire).__name__ == "NeverAgree"
+
+
+@pytest.mark.parametrize(
+    ("timeline", "message"),
+    [
+        (3, "timeline: must be a mapping of events, aliases, actors, episodes; got 3"),
+        (
+            {"event": "x.csv"},
+            "timeline.event: unknown key; did you mean 'events'? "
+            "Valid: actors, aliases, episodes, events",
+        ),
+        ({"events": 5}, "timeline.events: must be the CSV file's name or path, got 5"),
+        ({"episodes": ["a"]}, "timeline.episodes: must be the CSV file's name or path, got ['a']"),
+        ({"aliases": "ttp"}, "timeline.aliases: must map a timeline id to a group, got 'ttp'"),
+        (
+            {"aliases": {"Bad-Id": "ttp"}},
+            "timeline.aliases.Bad-Id: ids are lower-case letters, digits and _",
+        ),
+        (
+            {"aliases": {"qatar": "ttp"}},
+            "timeline.aliases.qatar: 'qatar' is already an actor of the scenario; drop it",
+        ),
+        (
+            {"aliases": {"jua": "tpp"}},
+            "timeline.aliases.jua: 'tpp' is not a militant group of the scenario; "
+            "did you mean 'ttp'? Valid: iskp, ttp",
+        ),
+        ({"actors": "usa"}, "timeline.actors: must be a list of ids, got 'usa'"),
+        ({"actors": [3]}, "timeline.actors: ids are lower-case letters, digits and _; got 3"),
+        (
+            {"actors": ["USA"]},
+            "timeline.actors: ids are lower-case letters, digits and _; got 'USA'",
+        ),
+    ],
+)
+def test_a_bad_timeline_block_is_one_error_naming_its_key(seed_scenario, timeline, message):
+    data = seed_scenario.to_dict()
+    data["timeline"] = timeline
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(data)
+    assert str(info.value) == f"scenario.{message}"
+
+
+def test_a_timeline_block_keeps_its_files_aliases_and_actors(seed_scenario):
+    data = seed_scenario.to_dict()
+    data["timeline"] = {"events": "mine.csv", "aliases": {"jua": "iskp"}, "actors": ["usa", "un"]}
+    timeline = scenario_from_dict(data).timeline
+    assert (timeline.events, timeline.episodes) == ("mine.csv", "")
+    assert timeline.aliases == {"jua": "iskp"} and timeline.actors == ["usa", "un"]
+    data["timeline"] = {"episodes": "eps.csv"}
+    timeline = scenario_from_dict(data).timeline
+    assert (timeline.events, timeline.episodes, timeline.aliases, timeline.actors) == (
+        "",
+        "eps.csv",
+        {},
+        [],
+    )
