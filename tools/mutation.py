@@ -16,6 +16,7 @@ Usage::
     python tools/mutation.py --list          # the modules and their tests
     python tools/mutation.py rules --survivors   # print the diff of each surviving mutant
     python tools/mutation.py engine --survivors-only   # re-test survivors only
+    python tools/mutation.py engine --new-only   # finish a stopped run: only mutants never run
 
 A later run re-tests only the mutants not yet detected (tests are only ever added); delete
 ``build/mutation/NAME`` for a fresh run.
@@ -156,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="re-test only the mutants that survived or found no test (not those never run)",
     )
+    parser.add_argument(
+        "--new-only",
+        action="store_true",
+        help="test only the mutants never run (finish a stopped run before re-testing survivors)",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.modules) - set(modules))
     if unknown:
@@ -175,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         if (folder / "mutants").is_dir():
             # Given names, mutmut re-runs exactly those mutants.
             wanted = RETEST[:2] if args.survivors_only else RETEST
+            wanted = ("not checked",) if args.new_only else wanted
             retest = sorted(k for k, v in _statuses(folder, names).items() if v in wanted)
             command = command + retest if retest else []
         else:
