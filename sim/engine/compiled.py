@@ -111,9 +111,10 @@ _CEASEFIRE: dict[type, tuple[int, tuple[str, ...]]] = {
     cf.ConstantProbability: (5, ("p_agree", "p_break")),
 }
 _MAX_PARAMS = 8
-# Uniforms drawn per kernel call (one stream block, several days): 2 MB, so that the draws
-# stay in cache until the kernel reads them, and a run's memory does not grow with its length.
-BATCH_VALUES = 262_144
+# Uniforms drawn per kernel call (one stream block, several days): 512 KB, so that the draws
+# stay in the core's cache (with the block's state) until the kernel reads them, and a run's
+# memory does not grow with its length. 2 MB ran 2-3 % slower, one day per call slower still.
+BATCH_VALUES = 65_536
 # A stream block of which at most this many replications run in a model draws only theirs, and
 # jumps over the others' numbers (a jump costs about as much as drawing 250 numbers).
 SKIP_BELOW = 256
@@ -406,19 +407,18 @@ class CompiledDay:
         attempts = np.stack([m.attempts for m in mediators] or [np.zeros(R, np.int64)])[
             : len(mediators)
         ]
-        # One stream block at a time, `batch` days per kernel call: every (actor, block)
+        # One stream block at a time, `batch` days per kernel call (as many as BATCH_VALUES
+        # uniforms hold: more for a block of which few replications run): every (actor, block)
         # generator fills its rows of those days in one call (the same numbers, in the same
         # order, as day-by-day draws), and the block's state stays in cache through its days.
         # A block few of whose replications run here (a small model) keeps only their columns
         # and jumps over the rest (`fill_columns`): row k of day d of the block's used columns
         # starts at u[base[d, k]], `width` columns wide.
         streams = self.draws
-        batch = max(1, min(days, BATCH_VALUES // (max(self.rows, 1) * BLOCK)))
-        u = np.empty(batch * self.rows * BLOCK)
-        base = np.empty((batch, self.rows), np.uint64)
+        rows = max(self.rows, 1)
+        u = np.empty(max(BATCH_VALUES, rows * BLOCK))
         offset = model.first_replication % BLOCK
         first_day = model.day + 1
-        starts = np.array([batch * row * BLOCK for _, row, _ in streams], np.int64)
         counts = np.array([count for _, _, count in streams], np.int64)
         for block in range((offset + R - 1) // BLOCK + 1):
             col0 = offset - block * BLOCK
@@ -426,6 +426,9 @@ class CompiledDay:
             lo, hi = r0 + col0, r1 + col0  # the block's columns this model runs
             skip = hi - lo <= SKIP_BELOW
             width = hi - lo if skip else BLOCK
+            batch = max(1, min(days, BATCH_VALUES // (rows * width)))
+            base = np.empty((batch, self.rows), np.uint64)
+            starts = np.array([batch * row * BLOCK for _, row, _ in streams], np.int64)
             for _, row, count in streams:
                 days_in, rows_in = np.ogrid[:batch, :count]
                 base[:, row : row + count] = (batch * row + days_in * count + rows_in) * width
