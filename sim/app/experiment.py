@@ -165,7 +165,12 @@ def run_experiment(
                 experiment.name,
                 experiment.overrides,
             )
-            save_figures(sample, results.path / store.FIGURES_DIR, label=label)
+            save_figures(
+                sample,
+                results.path / store.FIGURES_DIR,
+                label=label,
+                casualty_max=experiment.output.casualty_max,
+            )
         except Exception as exc:  # a failed figure must not cost the run its results
             extra["figures_error"] = f"{type(exc).__name__}: {exc}"
             _log.warning("figures not saved (%s); the results are complete", exc)

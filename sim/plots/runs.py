@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,12 +32,16 @@ from sim.plots.style import (
     column_words,
 )
 
+_log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from sim.engine.model import EscalationModel
     from sim.runs.montecarlo import SimulationResult
 
 __all__ = [
+    "casualty_axis_top",
     "casualty_distribution",
+    "casualty_figure",
     "describe_events",
     "exceedance",
     "fan_chart",
@@ -504,7 +509,47 @@ def casualty_distribution(
     return fig
 
 
-def save_figures(result: SimulationResult, folder: Path, label: str = "") -> list[Path]:
+_LADDER = (1.0, 2.0, 5.0)
+
+
+def _ladder_top(value: float) -> float:
+    """The smallest of 10, 20, 50, 100, 200, ... at or above `value`."""
+    top = 10.0
+    while True:
+        for step in _LADDER:
+            if step * top >= value:
+                return step * top
+        top *= 10
+
+
+def casualty_axis_top(scenario: Any, horizon: int) -> float:
+    """The top of the casualty figure's x axis for a scenario and horizon, from neither run's data.
+
+    The most one state's forces kill of one group over the whole horizon at war, in
+    expectation: `horizon` x the largest ``capability x inflicted.<group>[5]`` of any state,
+    raised to the 1-2-5 ladder (at least 10). Runs of the same scenario and horizon (variants,
+    seeds, the jobs of a multirun) get the same axis, so their figures compare by eye.
+
+    Examples
+    --------
+    >>> import sim
+    >>> casualty_axis_top(sim.load_scenario("ind_pak_2019"), 365)  # 365 x 40 = 14,600
+    20000.0
+    """
+    worst = max(
+        (
+            float(state.capability)
+            * float(max(state.inflicted.military + state.inflicted.civilian))
+            for state in scenario.states.values()
+        ),
+        default=0.0,
+    )
+    return _ladder_top(max(horizon * worst, 10.0))
+
+
+def save_figures(
+    result: SimulationResult, folder: Path, label: str = "", casualty_max: float | None = None
+) -> list[Path]:
     """Write the standard figures of a Monte Carlo result into `folder` as PNG files.
 
     Parameters
@@ -516,6 +561,13 @@ def save_figures(result: SimulationResult, folder: Path, label: str = "") -> lis
     label : str
         What was run (scenario, experiment, overrides: :func:`sim.runs.labels.run_label`),
         added to every figure's title so a variant is not read as its baseline.
+    casualty_max : float, optional
+        The top of the casualty figure's x axis (deaths); default :func:`casualty_axis_top` of
+        the run's scenario and horizon. Its scales are always log and its y axis runs from half
+        a replication's share to 150 %, so runs of the same scenario, horizon and number of
+        replications share every axis (the survival figure's tops follow a fixed ladder). A
+        run whose deaths pass the top extends it to the next step of the 1-2-5 ladder, with a
+        warning.
 
     Returns
     -------
@@ -529,7 +581,7 @@ def save_figures(result: SimulationResult, folder: Path, label: str = "") -> lis
     figures: dict[str, Figure] = {}
     if int(result.outcomes.attrs.get("start_rung", 0)) < len(RUNG_NAMES) - 1:
         figures["survival"] = survival_curves(result)
-    figures["casualties"] = casualty_distribution(result)
+    figures["casualties"] = casualty_figure(result, casualty_max)
     if result.trajectory is not None:
         figures["fan_chart"] = fan_chart(result)
         if result.events is not None:
@@ -538,6 +590,34 @@ def save_figures(result: SimulationResult, folder: Path, label: str = "") -> lis
     for fig in figures.values():
         labelled(fig, label)
     return [_save(fig, folder / f"{name}.png") for name, fig in figures.items()]
+
+
+def casualty_figure(result: SimulationResult, casualty_max: float | None = None) -> Figure:
+    """The casualty figure of a run on axes fixed by its scenario, horizon and replications.
+
+    As :func:`casualty_distribution` with log scales, x from 0 to `casualty_max` (default
+    :func:`casualty_axis_top`) and y from half a replication's share to 150 %: the figure
+    :func:`save_figures` writes, so separate runs of the same scenario share its axes.
+    """
+    top = casualty_max or casualty_axis_top(result.scenario, result.horizon)
+    outcomes = result.outcomes
+    columns = [
+        c for c in outcomes.columns if c.startswith(("military_deaths_", "civilian_deaths_"))
+    ]
+    most = float(outcomes[columns].to_numpy(dtype=float).max()) if columns else 0.0
+    if most > top:
+        wider = _ladder_top(most)
+        _log.warning(
+            "casualties: %s deaths pass the figure's axis (%s); drawn to %s, so this figure's "
+            "x axis differs from other runs'; set output.casualty_max=%s to share it",
+            f"{most:,.0f}",
+            f"{top:,.0f}",
+            f"{wider:,.0f}",
+            f"{wider:g}",
+        )
+        top = wider
+    floor = 100 / len(outcomes) / 2
+    return casualty_distribution(result, log=True, xlim=(0.0, top), ylim=(floor, 150.0))
 
 
 def labelled(fig: Figure, label: str) -> Figure:

@@ -233,6 +233,11 @@ def experiment_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Ex
     scenario = scenario_from_dict(scenario_data, path="scenario")
     check_mc(mc)
     check_executor(executor)
+    if output.casualty_max is not None and not 0 < output.casualty_max < float("inf"):
+        raise ConfigError(
+            "output.casualty_max",
+            f"the casualty figure's top in deaths must be > 0, got {output.casualty_max}",
+        )
     check_validation(validation, scenario)
     posterior = None
     if data.get("posterior") is not None:

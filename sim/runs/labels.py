@@ -44,6 +44,7 @@ UNNAMED_KEYS = (
     "output.figures",
     "output.progress",
     "output.quiet",
+    "output.casualty_max",
 )
 """Override keys left out of a folder name (with every ``hydra.*`` key): the experiment and the
 scenario are named already; the others only say where or how output goes."""

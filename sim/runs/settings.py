@@ -192,12 +192,17 @@ class OutputConfig:
         Show a progress bar; None shows one when stderr is a terminal.
     quiet : bool
         Print only the results folder's path (no progress bar, no table).
+    casualty_max : float, optional
+        The top of the casualty figure's x axis, in deaths, > 0; None takes it from the
+        scenario and horizon (:func:`sim.plots.runs.casualty_axis_top`). Set it to compare
+        the figures of runs of different scenarios or horizons.
     """
 
     root: str = "outputs"
     figures: bool = True
     progress: bool | None = None
     quiet: bool = False
+    casualty_max: float | None = None
 
 
 @dataclass
