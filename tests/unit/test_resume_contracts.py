@@ -80,3 +80,46 @@ def test_a_user_rule_is_fingerprinted_by_its_source():
         "user_rules.Gone": "unavailable: AttributeError",
         "no_such_module.Rule": "unavailable: ModuleNotFoundError",
     }
+
+
+def _chunk(first: int, horizon: int) -> pd.DataFrame:
+    df = pd.DataFrame({"replication": range(first, first + 3)})
+    df.attrs = {"horizon": horizon}
+    return df
+
+
+def test_a_gap_after_the_second_chunk_is_refused(tmp_path):
+    writer = store.ChunkWriter(tmp_path / "c")
+    for i in (0, 1, 3):
+        writer.write(i, _chunk(3 * i, 30))
+    with pytest.raises(ValueError) as info:
+        writer.finalize(tmp_path / "o.parquet")
+    assert str(info.value) == f"chunks missing from {tmp_path / 'c'}: [2]"
+
+
+def test_the_compacted_file_takes_its_attrs_from_the_lowest_chunk(tmp_path):
+    writer = store.ChunkWriter(tmp_path / "c")
+    writer.write(1, _chunk(3, 90))  # written first, but not the lowest
+    writer.write(0, _chunk(0, 30))
+    back = store.read_parquet(writer.finalize(tmp_path / "o.parquet"))
+    assert back.attrs == {"horizon": 30}
+    assert back["replication"].tolist() == list(range(6))
+    one = store.ChunkWriter(tmp_path / "one")
+    one.write(0, _chunk(0, 7))
+    assert store.read_parquet(one.finalize(tmp_path / "one.parquet")).attrs == {"horizon": 7}
+
+
+def test_a_claim_makes_the_folder_again_when_another_run_removed_it(tmp_path, monkeypatch):
+    # Between this run's mkdir and its exclusive create, another run may remove the empty folder.
+    calls = []
+    real_open = os.open
+
+    def racing_open(path, flags, *args):
+        calls.append(path)
+        if len(calls) == 1:
+            raise FileNotFoundError(path)
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(store.os, "open", racing_open)
+    assert store.ResultsFolder.claim(tmp_path / "run").path == tmp_path / "run"
+    assert len(calls) == 2
