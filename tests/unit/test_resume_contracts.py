@@ -7,12 +7,14 @@ import hashlib
 import inspect
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
 import user_rules
+from matplotlib.figure import Figure
 
 from sim.storage import store
 from sim.storage.manifest import code_fingerprint
@@ -31,13 +33,19 @@ def test_a_folder_that_is_no_sweep_is_named(tmp_path):
 def test_a_sweep_folder_reads_back_as_the_sweep_left_it(tmp_path, seed_scenario):
     # A range parameter (low, high, num) leaves its unused keys empty in the saved spec.
     sweep = Sweep.from_config(
-        {"parameters": {P_ACT: {"low": 0.1, "high": 0.3, "num": 2}}, "horizons": [30]}
+        {
+            "parameters": {P_ACT: {"low": 0.1, "high": 0.3, "num": 2}},
+            "horizons": [30],
+            "baseline": 0,
+        }
     )
     result = run_sweep(sweep, seed_scenario, tmp_path / "s", **MC)
     back = load_sweep(tmp_path / "s")
     pd.testing.assert_frame_equal(back.table, result.table, check_exact=True)
     assert back.failures == result.failures == []
     assert back.sweep.to_dict() == sweep.to_dict()
+    # The paired differences against the baseline are read back too.
+    assert back.table.loc[0, "diff_rung4_30d"] == 0.0
 
 
 def test_claims_of_one_folder_take_numbered_siblings_in_order(tmp_path):
@@ -123,3 +131,46 @@ def test_a_claim_makes_the_folder_again_when_another_run_removed_it(tmp_path, mo
     monkeypatch.setattr(store.os, "open", racing_open)
     assert store.ResultsFolder.claim(tmp_path / "run").path == tmp_path / "run"
     assert len(calls) == 2
+
+
+def test_a_results_folder_lists_its_figures_not_temp_files_or_folders(tmp_path):
+    folder = store.ResultsFolder(tmp_path)
+    folder.write_manifest({"seed": 1, "finished": "2026-01-01T00:00:00"})
+    fig = Figure()
+    png = folder.save_figure(fig, "ladder.png")  # the suffix is not doubled
+    assert png == tmp_path / "figures" / "ladder.png"
+    (tmp_path / "figures" / ".ladder.png.1.tmp").write_bytes(b"")
+    (tmp_path / "figures" / "sub").mkdir()
+    results = store.load_results(tmp_path)
+    assert results.figures == [png]
+    assert (results.outcomes, results.summary, results.config) == (None, None, None)
+
+
+def test_an_unfinished_run_is_read_with_a_warning(tmp_path, caplog):
+    folder = store.ResultsFolder(tmp_path)
+    folder.write_manifest({"seed": 1, "finished": None})
+    with caplog.at_level("WARNING", logger="sim"):
+        assert not store.load_results(tmp_path).finished
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{tmp_path} holds an unfinished run (stopped, or still running): its manifest has no "
+        "finish time, and outcomes or summary may be missing; Results.finished is False"
+    ]
+    caplog.clear()
+    folder.write_manifest({"seed": 1, "finished": "2026-01-01T00:00:00"})
+    with caplog.at_level("WARNING", logger="sim"):
+        assert store.load_results(tmp_path).finished
+    assert caplog.records == []
+
+
+def test_outcomes_are_written_to_the_schema_given(tmp_path):
+    folder = store.ResultsFolder(tmp_path)
+    df = pd.DataFrame({"replication": [0, 1], "max_rung": [3, 5]})
+    folder.write_outcomes(df, pa.schema([("replication", pa.int64()), ("max_rung", pa.int8())]))
+    assert store.read_parquet(folder.outcomes_path)["max_rung"].dtype == "int8"
+
+
+def test_a_results_folder_is_made_under_outputs_named_by_date_and_time(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = store.ResultsFolder.create().path
+    assert path.parent.parent == Path("outputs")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-\d{2}", f"{path.parent.name}/{path.name}")
