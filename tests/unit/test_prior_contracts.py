@@ -143,3 +143,23 @@ def test_priors_on_plain_parameters_are_kept(seed_scenario):
         "states.pakistan.resolve": Prior("uniform", 0.1, 0.2),
         "ceasefire_rung": Prior("integer", 1, 2),
     }
+
+
+def test_each_misplaced_prior_message_names_its_key_exactly(seed_scenario):
+    data = seed_scenario.to_dict()
+    data["priors"] = 3
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(data)
+    assert str(info.value) == "scenario.priors: must be a mapping of key path to prior, got 3"
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(_with_priors(seed_scenario, {"states.pakistan": UNIFORM}))
+    message = str(info.value)
+    assert message.startswith("scenario.priors.states.pakistan: holds StateSpec(name='Pakistan'")
+    assert message.endswith(", not a number: a prior goes on a number")
+    whole = {"states.pakistan.memory_days": {"dist": "uniform", "low": 3, "high": 9}}
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(_with_priors(seed_scenario, whole))
+    assert str(info.value) == (
+        "scenario.priors.states.pakistan.memory_days.dist: the parameter is a whole number: "
+        "use integer"
+    )
