@@ -246,3 +246,32 @@ def test_a_timeline_block_keeps_its_files_aliases_and_actors(seed_scenario):
         {},
         [],
     )
+
+
+@pytest.mark.parametrize(
+    ("block", "cls"),
+    [("states", "StateSpec"), ("militants", "MilitantSpec"), ("mediators", "MediatorSpec")],
+)
+def test_an_actor_block_that_is_no_mapping_is_named(seed_scenario, block, cls):
+    data = seed_scenario.to_dict()
+    data[block] = 3
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(data)
+    assert str(info.value) == f"scenario.{block}: must be a mapping of id to {cls}, got 3"
+
+
+def test_a_non_number_inside_a_mapping_or_list_is_named_by_its_full_path(seed_scenario):
+    data = seed_scenario.to_dict()
+    data["states"]["pakistan"]["grievance"] = {"afghanistan": "x"}
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(data)
+    assert str(info.value) == (
+        "scenario.states.pakistan.grievance.afghanistan: must be a number (float), got 'x'"
+    )
+    data = seed_scenario.to_dict()
+    data["states"]["pakistan"]["inflicted"]["military"][2] = "x"
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(data)
+    assert str(info.value) == (
+        "scenario.states.pakistan.inflicted.military[2]: must be a number (float), got 'x'"
+    )
