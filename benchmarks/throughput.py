@@ -36,6 +36,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import sim
 from sim.runs.executors import DaskExecutor, available_cores
 from sim.runs.montecarlo import DEFAULT_CHUNK_SIZE, run_chunk, simulate
@@ -126,7 +128,8 @@ def machine() -> dict[str, Any]:
 def single_core(scenario: sim.Scenario, sizes: dict, repeat: int) -> dict[str, Any]:
     n_ref, n_eng, n_comp = sizes["reference"], sizes["engine"], sizes["compiled"]
     # Load the compiled day first (compiling it if the cache is empty): section (f) times that.
-    simulate(scenario, 10, 2, SEED, engine="compiled", record_events=False, record_trajectory=False)
+    # 1,024 replications: a whole stream block, so both kernel entries load (block_days too).
+    simulate(scenario, 1024, 2, SEED, engine="compiled")
     runs = {
         "reference": (n_ref, lambda: run_reference(scenario, n_ref, HORIZON, SEED)),
         "engine_same_R": (n_ref, lambda: simulate(scenario, n_ref, HORIZON, SEED, engine="numpy")),
@@ -196,25 +199,23 @@ def profile_chunk(scenario: sim.Scenario, size: int, top: int = 14) -> dict[str,
 
 
 def profile_compiled(scenario: sim.Scenario, size: int) -> dict[str, Any]:
-    """Where one compiled chunk's time goes: drawing the uniforms, the kernel, the rest.
+    """Where one compiled chunk's time goes: the kernel with its draws, the rest.
 
     cProfile of one chunk (the kernel loaded beforehand). The kernel is a numba function
-    called from ``CompiledDay.run``, so cProfile books its time as that method's own time.
+    called from ``CompiledDay.run``, so cProfile books its time as that method's own time. It
+    draws its uniforms itself (``kernel.pcg_fill``), so drawing as many numbers is timed apart.
     """
-    run_chunk(scenario, 0, 0, 16, 2, SEED, engine="compiled")
+    run_chunk(scenario, 0, 0, 1024, 2, SEED, engine="compiled")
     profiler = cProfile.Profile(time.process_time)  # CPU time, as in profile_chunk
     profiler.enable()
     run_chunk(scenario, 0, 0, size, HORIZON, SEED, engine="compiled")
     profiler.disable()
     stats = pstats.Stats(profiler)
-    uniforms = "uniforms (PCG64 in numba, `CompiledDay._draw`)"
-    parts = {uniforms: 0.0, "kernel (numba)": 0.0}
+    parts = {"kernel with its draws (numba, `kernel.block_days`)": 0.0}
     model = outcomes = 0.0
     for (filename, _, name), (_, _, tottime, cumtime, _) in stats.stats.items():
-        if filename.endswith("compiled.py") and name == "_draw":
-            parts[uniforms] += cumtime
-        elif filename.endswith("compiled.py") and name == "run":
-            parts["kernel (numba)"] += tottime
+        if filename.endswith("compiled.py") and name == "run":
+            parts["kernel with its draws (numba, `kernel.block_days`)"] += tottime
         elif filename.endswith("model.py") and name == "__init__":
             model += cumtime
         elif filename.endswith("model.py") and name == "outcomes":
@@ -223,7 +224,20 @@ def profile_compiled(scenario: sim.Scenario, size: int) -> dict[str, Any]:
     parts["outcome table"] = outcomes
     total = stats.total_tt
     parts["other (Python around the kernel)"] = max(0.0, total - sum(parts.values()))
-    return {"size": size, "total_s": total, "parts": parts}
+    # The chunk's draws alone: as many uniforms, in stretches of one stream block's batch.
+    from sim.engine.compiled import BATCH_VALUES, CompiledDay
+    from sim.engine.kernel import pcg_fill
+
+    rows = CompiledDay(sim.EscalationModel(scenario, engine="compiled")).rows
+    state = sim.EscalationModel(scenario).ladder_rng[0].state_words(0)
+    out = np.empty(BATCH_VALUES)
+    pcg_fill(state, out)
+    count = size * HORIZON * rows
+    began = time.process_time()
+    for _ in range(count // BATCH_VALUES):
+        pcg_fill(state, out)
+    draws = time.process_time() - began
+    return {"size": size, "total_s": total, "parts": parts, "draws_s": draws}
 
 
 # --- (b) scaling -----------------------------------------------------------------------------
@@ -298,6 +312,8 @@ def peak_mb():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+import numpy as np
+
 import sim
 from sim.runs.montecarlo import simulate
 n, executor, streamed, engine = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1", sys.argv[4]
@@ -342,13 +358,15 @@ import json, sys, time
 began = time.perf_counter()
 import numba
 numba_s = time.perf_counter() - began
+import numpy as np
+
 import sim
 scenario = sim.load_scenario()
 began = time.perf_counter()
-sim.simulate(scenario, 10, 2, 1, engine="compiled", record_events=False, record_trajectory=False)
+sim.simulate(scenario, 1024, 2, 1, engine="compiled")
 first_s = time.perf_counter() - began
 began = time.perf_counter()
-sim.simulate(scenario, 10, 2, 1, engine="compiled", record_events=False, record_trajectory=False)
+sim.simulate(scenario, 1024, 2, 1, engine="compiled")
 print(json.dumps({"numba_import_s": numba_s, "first_run_s": first_s,
                   "second_run_s": time.perf_counter() - began}))
 """
@@ -545,6 +563,12 @@ def render(r: dict[str, Any], command: str) -> str:
                 for k, v in c["parts"].items()
             ),
         ]
+        if "draws_s" in c:
+            v = c["draws_s"]
+            lines.append(
+                f"| of which drawing the uniforms (`kernel.pcg_fill` timed alone on as many) "
+                f"| {v:.2f} | {v / c['total_s']:.0%} | {v * 1e9 / (c['size'] * HORIZON):.0f} |"
+            )
     lines += [
         "",
         f"### (b) Scaling from 1 to 2 workers ({b['replications']:,} replications, "
@@ -647,7 +671,7 @@ def render(r: dict[str, Any], command: str) -> str:
             "",
             f"### (f) The one-off cost of the compiled day (fresh processes, best of {c['runs']})",
             "",
-            "| numba cache | import numba s | first compiled run s (10 x 2 days) | second run s |",
+            "| numba cache | import numba s | first run s (1,024 x 2 days) | second run s |",
             "|---|---:|---:|---:|",
             f"| empty (`NUMBA_CACHE_DIR` a new folder, as on a fresh clone) "
             f"| {cold['numba_import_s']:.2f} | {cold['first_run_s']:.2f} "

@@ -25,13 +25,14 @@ both places, and those tests fail until it is.
 
 Where the time goes. A replication-day costs some 30 uniforms from PCG64 and one pass of the
 kernel's loop body. :meth:`CompiledDay.run` therefore calls the kernel once per stream block of
-1,024 replications and batch of days (:data:`BATCH_VALUES` uniforms): each (actor, block)
-stream's rows of those days are drawn in one go (a generator draws in order, so these are the
-numbers the day-by-day draws of the NumPy path give), the kernel runs the days one after the
-other for the block's replications, and the block's state stays in cache meanwhile. The numbers
-are drawn by :func:`~.kernel.pcg_fill`, NumPy's PCG64 written in numba (same generator, same
-numbers, about 60 % of ``Generator.random``'s time), from each generator's state, which is put
-back afterwards. Nothing is allocated per day, and Python runs once per batch, not once per day.
+1,024 replications (:func:`~.kernel.block_days`), which runs the block's days in batches
+(:data:`BATCH_VALUES` uniforms): each (actor, block) stream's rows of a batch's days are drawn in
+one go (a generator draws in order, so these are the numbers the day-by-day draws of the NumPy
+path give), then the days run one after the other for the block's replications, and the block's
+state stays in cache meanwhile. The numbers are drawn by :func:`~.kernel.pcg_fill`, NumPy's
+PCG64 written in numba (same generator, same numbers, about 60 % of ``Generator.random``'s
+time), from each generator's state, which is put back afterwards. Nothing is allocated per day,
+and Python runs once per block, not once per day.
 
 The numba kernel is :mod:`~.kernel`, imported only when a compiled run starts: choosing a path
 (:func:`choose_engine`) does not import numba.
@@ -149,7 +150,8 @@ def kernel_cached() -> bool:
     """Whether numba's cache holds a compiled kernel at least as new as its source.
 
     Looks for the cache index numba writes beside :mod:`sim.engine.kernel` (or under
-    ``NUMBA_CACHE_DIR``) without importing numba.
+    ``NUMBA_CACHE_DIR``) without importing numba: that of ``block_days``, which the long runs
+    ``auto`` sends here call (compiling it compiles the day too).
     """
     source = Path(__file__).with_name("kernel.py")
     folders = [source.parent / "__pycache__"]
@@ -157,7 +159,7 @@ def kernel_cached() -> bool:
         folders.append(Path(os.environ["NUMBA_CACHE_DIR"]))
     newest = source.stat().st_mtime
     for folder in folders:
-        for index in folder.rglob("kernel.days-*.nbi") if folder.is_dir() else ():
+        for index in folder.rglob("kernel.block_days-*.nbi") if folder.is_dir() else ():
             if index.stat().st_mtime >= newest:
                 return True
     return False
@@ -243,7 +245,7 @@ class CompiledDay:
         from sim.engine import kernel
 
         self._days = kernel.days
-        self._fill = kernel.fill_streams
+        self._block_days = kernel.block_days
         reason = unsupported(model.spec)
         if reason is not None:
             raise ValueError(
@@ -367,11 +369,6 @@ class CompiledDay:
             for o, values in getattr(st, field).items():
                 values[:] = stacked[s, self.index[o]]
 
-    def _draw(self, pcg: np.ndarray, starts: np.ndarray, sizes: np.ndarray, u: np.ndarray) -> None:
-        # The uniforms of a batch: stream s fills u[starts[s]:starts[s] + sizes[s]] from its
-        # state pcg[s] (a method of its own, so that a profile books drawing apart from the kernel).
-        self._fill(pcg, starts, sizes, u)
-
     def run(self, days: int) -> None:
         """Advance the model `days` days."""
         model = self.model
@@ -435,73 +432,89 @@ class CompiledDay:
             if not skip:
                 # The block's generators' states, drawn from by the kernel module's PCG64.
                 pcg = np.stack([stream.state_words(block) for stream, _, _ in streams])
-            for day in range(first_day, first_day + days, batch):
-                n = min(batch, first_day + days - day)
-                if skip:
+            args = (
+                self.state_row,
+                self.militant_row,
+                self.mediator_row,
+                self.ladder_row,
+                self.opponents,
+                self.pair_index,
+                self.pair_states,
+                self.sf,
+                self.inflict,
+                self.rule_code,
+                self.rule_par,
+                per_state["pressure"],
+                per_state["weariness"],
+                stacked["grievance"],
+                stacked["provocation"],
+                stacked["provocation_age"],
+                stacked["harm"],
+                stacked["action"],
+                stacked["highest"],
+                per_state["military_deaths"],
+                per_state["civilian_deaths"],
+                per_state["strikes"],
+                self.mi,
+                self.mf,
+                self.targets,
+                self.rates,
+                self.targets_state,
+                per_group["strength"],
+                per_group["attacks"],
+                per_group["fighters_killed"],
+                self.med_i,
+                self.med_f,
+                attempts,
+                self.cf_code,
+                self.cf_par,
+                self.scen_i,
+                self.scen_f,
+                model.rung,
+                model.in_ceasefire,
+                model.ceasefire_age,
+                model.violation_history,
+                model.max_rung,
+                model.day_rung,
+                model.clashes,
+                model.battle_deaths,
+                model.day_war,
+                model.ceasefires_made,
+                model.ceasefires_broken,
+                model.ceasefire_days,
+                model.pair_ceasefires_made,
+            )
+            if skip:
+                for day in range(first_day, first_day + days, batch):
+                    n = min(batch, first_day + days - day)
                     for stream, row, count in streams:
                         at = batch * row * width
                         cells = u[at : at + n * count * width].reshape(n * count, width)
                         stream.fill_columns(block, cells, lo, hi)
-                else:
-                    self._draw(pcg, starts, n * counts * BLOCK, u)
-                self._days(
-                    day,
-                    n,
+                    self._days(
+                        day,
+                        n,
+                        u,
+                        base,
+                        np.uint64(r0 + col0 - lo),
+                        np.uint64(r0),
+                        np.uint64(r1),
+                        *args,
+                    )
+            else:
+                self._block_days(
+                    first_day,
+                    days,
+                    batch,
+                    pcg,
+                    starts,
+                    counts * BLOCK,
                     u,
                     base,
-                    np.uint64(r0 + col0 - lo if skip else r0 + col0),
+                    np.uint64(r0 + col0),
                     np.uint64(r0),
                     np.uint64(r1),
-                    self.state_row,
-                    self.militant_row,
-                    self.mediator_row,
-                    self.ladder_row,
-                    self.opponents,
-                    self.pair_index,
-                    self.pair_states,
-                    self.sf,
-                    self.inflict,
-                    self.rule_code,
-                    self.rule_par,
-                    per_state["pressure"],
-                    per_state["weariness"],
-                    stacked["grievance"],
-                    stacked["provocation"],
-                    stacked["provocation_age"],
-                    stacked["harm"],
-                    stacked["action"],
-                    stacked["highest"],
-                    per_state["military_deaths"],
-                    per_state["civilian_deaths"],
-                    per_state["strikes"],
-                    self.mi,
-                    self.mf,
-                    self.targets,
-                    self.rates,
-                    self.targets_state,
-                    per_group["strength"],
-                    per_group["attacks"],
-                    per_group["fighters_killed"],
-                    self.med_i,
-                    self.med_f,
-                    attempts,
-                    self.cf_code,
-                    self.cf_par,
-                    self.scen_i,
-                    self.scen_f,
-                    model.rung,
-                    model.in_ceasefire,
-                    model.ceasefire_age,
-                    model.violation_history,
-                    model.max_rung,
-                    model.day_rung,
-                    model.clashes,
-                    model.battle_deaths,
-                    model.day_war,
-                    model.ceasefires_made,
-                    model.ceasefires_broken,
-                    model.ceasefire_days,
-                    model.pair_ceasefires_made,
+                    *args,
                 )
             if not skip:
                 for (stream, _, _), words in zip(streams, pcg, strict=True):

@@ -125,13 +125,6 @@ def pcg_fill(state, out):
     state[1] = d_l
 
 
-@njit(cache=True)
-def fill_streams(states, starts, sizes, u):
-    """Fill ``u[starts[s] : starts[s] + sizes[s]]`` from stream `s` (:func:`pcg_fill`), each `s`."""
-    for s in range(states.shape[0]):
-        pcg_fill(states[s], u[starts[s] : starts[s] + sizes[s]])
-
-
 # --- the day ---------------------------------------------------------------------------------
 
 
@@ -535,3 +528,22 @@ def days(
                 day_war[r] = day
             for g in range(G):
                 strength[g, r] = min(1.0 + (strength[g, r] - 1.0) * mf[g, 9], mf[g, 10])
+
+
+@njit(cache=True)
+def block_days(first_day, n_days, batch, pcg, starts, per_day, u, base, col0, r0, r1, *rest):
+    """:func:`days` for one stream block, `batch` days at a time, drawing each batch first.
+
+    Stream `s` draws ``n * per_day[s]`` uniforms into ``u[starts[s]:]`` from its
+    PCG64 state ``pcg[s]`` (:func:`pcg_fill`) for each batch of ``n`` days; `rest` are the
+    arguments of :func:`days` after `r1`. One call runs all the block's days, so Python does
+    not dispatch a call per batch.
+    """
+    day = first_day
+    end = first_day + n_days
+    while day < end:
+        n = min(batch, end - day)
+        for s in range(pcg.shape[0]):
+            pcg_fill(pcg[s], u[starts[s] : starts[s] + n * per_day[s]])
+        days(day, n, u, base, col0, r0, r1, *rest)
+        day += n

@@ -85,7 +85,7 @@ def test_many_days_drawn_at_once_by_the_compiled_day_are_the_days_drawn_one_by_o
     # The compiled day draws several days of one stream block in one go, with its own PCG64,
     # from the block generator's state: the numbers of the day-by-day draws, day after day, and
     # the generator is left where those draws leave it.
-    from sim.engine.kernel import fill_streams
+    from sim.engine.kernel import pcg_fill
 
     days, rows = 4, 3
     one_by_one = _days(first, size, days + 1, rows)
@@ -93,9 +93,9 @@ def test_many_days_drawn_at_once_by_the_compiled_day_are_the_days_drawn_one_by_o
     offset = first % BLOCK
     for block in range(streams.blocks):
         out = np.empty(days * rows * BLOCK)
-        state = streams.state_words(block)[None, :]
-        fill_streams(state, np.array([0]), np.array([out.size]), out)
-        streams.set_state_words(block, state[0])
+        state = streams.state_words(block)
+        pcg_fill(state, out)
+        streams.set_state_words(block, state)
         filled = out.reshape(days, rows, BLOCK)
         lo, hi = max(0, block * BLOCK - offset), min(size, (block + 1) * BLOCK - offset)
         columns = np.arange(lo, hi) + offset - block * BLOCK
