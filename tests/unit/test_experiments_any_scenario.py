@@ -303,3 +303,19 @@ def test_a_place_beyond_the_scenario_on_the_command_line_is_one_error():
         from sim.app.config import place_overrides
 
         place_overrides(["scenario=ind_pak_2019,pak_afg_2026", "scenario.states.0.compliance=0.5"])
+
+
+def test_a_place_in_a_multirun_over_values_keeps_the_values_and_flags():
+    from sim.app.config import place_overrides
+
+    given = ["-m", IND_PAK, "scenario.mediators.0.leverage=0.3,0.6", "~scenario.militants.2"]
+    assert place_overrides(given) == [
+        "-m",
+        IND_PAK,
+        "scenario.mediators.usa.leverage=0.3,0.6",
+        "~scenario.militants.local",
+    ]
+    # Without a scenario choice, the experiment's own scenario (pak_afg_2026 by default).
+    assert place_overrides(["scenario.states.1.compliance=0.5"]) == [
+        "scenario.states.afghanistan.compliance=0.5"
+    ]
