@@ -220,8 +220,11 @@ def bank_statistics(
         mine = keep & (sides == side)
         for _, column, rung in STATISTICS:
             out.append((columns[column][:, mine] >= rung).mean(axis=1))
-    counted = keep & known
-    out.append(ceasefire[:, counted].mean(axis=1))
+        counted = mine & known
+        # As summary_statistics: a side without a known ceasefire outcome counts 0.
+        out.append(
+            ceasefire[:, counted].mean(axis=1) if counted.any() else np.zeros(len(ceasefire))
+        )
     return np.column_stack(out)
 
 

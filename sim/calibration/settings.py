@@ -24,12 +24,12 @@ DEFAULT_PARAMETERS = (
     ),
     *(
         f"ceasefire.{name}"
-        for name in ("intercept", "leverage_weight", "trust_weight", "cost_weight")
+        for name in ("intercept", "leverage_weight", "trust_weight", "cost_weight", "rung_weight")
     ),
 )
 """The numbers the seed scenario's calibrated bases name (each state's chance of acting and its
-ordered-logit intercept and scale) and the ceasefire rule's weights (intercept, leverage, trust
-and cost: the odds that a mediator's attempt succeeds): the parameters the record's statistics
+ordered-logit intercept and scale) and the ceasefire rule's weights (intercept, leverage, trust,
+cost and rung: the odds that a mediator's attempt succeeds): the parameters the record's statistics
 speak to most directly. None of them is read by the episodes' replays, so a particle costs one
 record's simulation."""
 

@@ -6,10 +6,13 @@ statistics are, for each scored side, the share of its episodes whose answer rea
 - rung 3 (an armed response) within 7 days, rung 4 (interstate clashes) within 7 days,
 - rung 3 within 30 days, rung 4 within 30 days,
 
-and, over every episode whose sources say, the share with a ceasefire or pause within 30 days.
+- a ceasefire or pause within 30 days (over the side's episodes whose sources say).
+
 They are the binary outcomes the back-test scores (``docs/backtest.md``), pooled by side because
-one record holds only 20 episodes. The distance is the Euclidean distance between the two
-vectors of shares, each share counting alike.
+one record holds only 20 episodes. The ceasefire share is counted per side as the others are:
+pooled over both sides it could not tell a rule under which pauses follow one side's strikes
+from one under which they follow the other's. The distance is the Euclidean distance between
+the two vectors of shares, each share counting alike.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ STATISTICS = (("armed_7d", "rung_7d", 3), ("rung4_7d", "rung_7d", 4), ("armed_30
 
 
 def statistic_names(record: pd.DataFrame) -> list[str]:
-    """The names of a record's statistics: ``<side>:<outcome>`` and ``ceasefire_30d``."""
+    """The names of a record's statistics: ``<side>:<outcome>``, the ceasefire last per side."""
     sides = sorted(record["scored_side"].unique())
-    return [f"{side}:{name}" for side in sides for name, _, _ in STATISTICS] + ["ceasefire_30d"]
+    names = [name for name, _, _ in STATISTICS] + ["ceasefire_30d"]
+    return [f"{side}:{name}" for side in sides for name in names]
 
 
 def summary_statistics(
@@ -55,14 +59,15 @@ def summary_statistics(
     """
     source = record if outcomes is None else outcomes
     sides = record["scored_side"].to_numpy()
+    known = record["ceasefire_30d"].notna().to_numpy()
+    made = source["ceasefire_30d"].to_numpy(float)
     out = {}
     for side in sorted(set(sides)):
         mine = sides == side
         for name, column, rung in STATISTICS:
             out[f"{side}:{name}"] = float(np.mean(source[column].to_numpy()[mine] >= rung))
-    known = record["ceasefire_30d"].notna().to_numpy()
-    made = source["ceasefire_30d"].to_numpy(float)[known]
-    out["ceasefire_30d"] = float(made.mean()) if made.size else 0.0
+        counted = made[mine & known]
+        out[f"{side}:ceasefire_30d"] = float(counted.mean()) if counted.size else 0.0
     return out
 
 

@@ -19,6 +19,7 @@ from sim.calibration import (
     library_record,
     posterior_draws,
     simulate_record,
+    statistic_names,
     summary_statistics,
     with_values,
 )
@@ -63,18 +64,22 @@ def test_summary_statistics_are_shares_by_scored_side():
             "scored_side": ["x", "x", "x", "y"],
             "rung_7d": [3, 4, 1, 0],
             "rung_30d": [3, 4, 4, 3],
-            "ceasefire_30d": [1.0, np.nan, 0.0, 0.0],
+            "ceasefire_30d": [1.0, np.nan, 0.0, 1.0],
         }
     )
     stats = summary_statistics(record)
+    assert list(stats) == statistic_names(record)
     assert stats["x:armed_7d"] == pytest.approx(2 / 3)
     assert stats["x:rung4_7d"] == pytest.approx(1 / 3)
     assert stats["x:armed_30d"] == 1.0 and stats["x:rung4_30d"] == pytest.approx(2 / 3)
     assert stats["y:armed_7d"] == 0.0 and stats["y:armed_30d"] == 1.0
-    assert stats["ceasefire_30d"] == pytest.approx(1 / 3)  # the unknown one is not counted
+    # The ceasefire share is per side, as the others; the unknown one is not counted.
+    assert stats["x:ceasefire_30d"] == pytest.approx(1 / 2)
+    assert stats["y:ceasefire_30d"] == 1.0
     # A simulated copy: its ceasefires count only where the real record knows the outcome.
-    simulated = record.assign(ceasefire_30d=[1.0, 1.0, 1.0, 1.0])
-    assert summary_statistics(record, simulated)["ceasefire_30d"] == 1.0
+    simulated = record.assign(ceasefire_30d=[0.0, 1.0, 0.0, 0.0])
+    stats = summary_statistics(record, simulated)
+    assert stats["x:ceasefire_30d"] == 0.0 and stats["y:ceasefire_30d"] == 0.0
 
 
 def test_with_values_sets_paths_and_rounds_whole_numbers(seed_scenario):
