@@ -10,7 +10,9 @@ that produced it, its run time and simulated records per second, the machine's l
 given (`--load`: only the person running it saw it), the diagnostics per generation and each
 parameter's weighted mean and central 90 % interval. It refuses a folder whose calibration
 budget differs from the documented default (``experiments/calibrate.yaml``) unless
-``--smaller-budget-ok`` is given, and then says so in the record.
+``--smaller-budget-ok`` is given, and then says so in the record. The record names the executor
+and the engine: only the single-core sampler (``executor=serial``) reproduces a posterior bit for
+bit, and only on the engine that made it.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def provenance(folder: Path, load: str) -> dict:
         "budget": budget,
         "documented_default_budget": budget == default_budget(),
         "executor": config.get("executor", {}).get("name"),
+        "engine": node.get("engine", "numpy"),
         "started": manifest["started"],
         "finished": manifest["finished"],
         "duration_s": manifest["duration_s"],

@@ -47,6 +47,10 @@ def test_the_shipped_posterior_records_the_default_calibration_that_made_it():
     for key in ("population_size", "generations", "max_simulations"):
         assert record["budget"][key] == calibrate[key]
     assert record["documented_default_budget"] is True
+    # Reproducible bit for bit from the command: pyabc's single-core sampler (its multicore one
+    # reseeds each worker from the OS), on the engine the default experiment names.
+    assert record["executor"] == "serial" == sim.load_experiment("calibrate").executor.name
+    assert record["engine"] == calibrate["engine"]
     assert record["parameters"] == table.attrs["parameters"] == list(table.columns.drop("weight"))
     assert record["simulated_records"] <= calibrate["max_simulations"]
     assert len(record["diagnostics"]) == record["generation"] + 1
