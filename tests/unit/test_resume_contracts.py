@@ -16,8 +16,10 @@ import pytest
 import user_rules
 from matplotlib.figure import Figure
 
+from sim.rules.retaliation import OrderedLogit
 from sim.storage import store
 from sim.storage.manifest import code_fingerprint
+from sim.sweeps.folder import _changed_keys
 from sim.sweeps.runner import Sweep, load_sweep, run_sweep
 
 P_ACT = "states.pakistan.retaliation.p_act"
@@ -80,6 +82,7 @@ def test_a_user_rule_is_fingerprinted_by_its_source():
         "states": {"a": {"retaliation": {"_target_": "user_rules.AlwaysAt", "rung": 2}}},
         "ceasefire": {"_target_": "user_rules.Gone"},
         "other": {"_target_": "no_such_module.Rule"},
+        "deep": {"_target_": "sim.rules.retaliation.OrderedLogit"},
     }
     rules = code_fingerprint(tree)["rules"]
     source = inspect.getsource(user_rules.AlwaysAt)
@@ -87,6 +90,9 @@ def test_a_user_rule_is_fingerprinted_by_its_source():
         "user_rules.AlwaysAt": hashlib.sha256(source.encode()).hexdigest(),
         "user_rules.Gone": "unavailable: AttributeError",
         "no_such_module.Rule": "unavailable: ModuleNotFoundError",
+        "sim.rules.retaliation.OrderedLogit": hashlib.sha256(
+            inspect.getsource(OrderedLogit).encode()
+        ).hexdigest(),
     }
 
 
@@ -174,3 +180,17 @@ def test_a_results_folder_is_made_under_outputs_named_by_date_and_time(tmp_path,
     path = store.ResultsFolder.create().path
     assert path.parent.parent == Path("outputs")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-\d{2}", f"{path.parent.name}/{path.name}")
+
+
+def test_a_changed_sweep_names_keys_added_removed_or_set_to_null():
+    # The keys a refused resume lists (SweepChangedError's "changed: ..."): a key present on
+    # one side only counts as changed, even when the other side's value is null.
+    old = {"mc": {"seed": 1, "gone": 2}, "a": None, "same": [1, {}]}
+    new = {"mc": {"seed": 1, "new": None}, "same": [1, {}], "b": 3}
+    assert _changed_keys(old, new) == ["a", "b", "mc.gone", "mc.new"]
+    assert _changed_keys(new, old) == ["a", "b", "mc.gone", "mc.new"]
+    assert _changed_keys({"x": {}}, {"x": []}) == ["x"]
+
+
+def test_a_results_folder_shows_its_path():
+    assert repr(store.ResultsFolder("out/run")) == "ResultsFolder('out/run')"
