@@ -7,7 +7,7 @@ import pytest
 
 from sim.core.errors import ConfigError
 from sim.scenario.loading import scenario_from_dict
-from sim.scenario.priors import Prior, prior_from_node
+from sim.scenario.priors import Prior, check_priors, prior_from_node
 
 FIELDS = "Valid: a, b, dist, high, low"
 
@@ -162,4 +162,12 @@ def test_each_misplaced_prior_message_names_its_key_exactly(seed_scenario):
     assert str(info.value) == (
         "scenario.priors.states.pakistan.memory_days.dist: the parameter is a whole number: "
         "use integer"
+    )
+
+
+def test_check_priors_names_the_priors_block_of_a_scenario_by_default(seed_scenario):
+    with pytest.raises(ConfigError) as info:
+        check_priors(seed_scenario, {"decay": 3})
+    assert str(info.value) == (
+        "scenario.priors.decay: must be a mapping with dist, low and high, got 3"
     )

@@ -217,6 +217,7 @@ def test_a_users_rules_are_written_back_by_import_path(seed_scenario):
             "did you mean 'ttp'? Valid: iskp, ttp",
         ),
         ({"actors": "usa"}, "timeline.actors: must be a list of ids, got 'usa'"),
+        ({"actors": 3}, "timeline.actors: must be a list of ids, got 3"),
         ({"actors": [3]}, "timeline.actors: ids are lower-case letters, digits and _; got 3"),
         (
             {"actors": ["USA"]},
