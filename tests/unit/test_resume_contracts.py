@@ -194,3 +194,18 @@ def test_a_changed_sweep_names_keys_added_removed_or_set_to_null():
 
 def test_a_results_folder_shows_its_path():
     assert repr(store.ResultsFolder("out/run")) == "ResultsFolder('out/run')"
+
+
+def test_a_stopped_sweep_reads_back_its_done_failed_and_pending_points(tmp_path, seed_scenario):
+    sweep = Sweep.from_config({"name": "s", "parameters": {P_ACT: [0.1, 1.5, 0.3]}, "baseline": 0})
+    result = run_sweep(sweep, seed_scenario, tmp_path / "s", **MC)
+    (tmp_path / "s" / "points" / "point-000002.parquet").unlink()  # as if stopped before it
+    back = load_sweep(tmp_path / "s")
+    table = back.table
+    assert list(table["status"]) == ["done", "failed", "pending"]
+    assert list(table.columns[:3]) == ["point", P_ACT, "status"]
+    assert list(table.columns[-4:]) == ["seed", "chunk_size", "seconds", "error"]
+    assert table.loc[1, "seed"] == MC["seed"] and table.loc[1, "error"].startswith("ConfigError")
+    assert table.loc[0, "seconds"] == result.table.loc[0, "seconds"]
+    assert table.attrs == {"sweep": "s", "baseline": 0}
+    assert (back.folder, back.baseline, back.failures) == (tmp_path / "s", 0, result.failures)
