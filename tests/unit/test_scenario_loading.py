@@ -276,3 +276,37 @@ def test_a_non_number_inside_a_mapping_or_list_is_named_by_its_full_path(seed_sc
     assert str(info.value) == (
         "scenario.states.pakistan.inflicted.military[2]: must be a number (float), got 'x'"
     )
+
+
+def _rename_pakistan(data):
+    data["states"]["Pakistan"] = data["states"].pop("pakistan")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_rename_pakistan, "states.Pakistan: ids are lower-case letters, digits and _"),
+        (lambda d: d.update(decay=float("nan")), "decay: must be a finite number, got nan"),
+        (lambda d: d.update(start_rung=1.5), "start_rung: must be a whole number, got 1.5"),
+        (
+            lambda d: d["states"]["pakistan"].update(capability=2000.0),
+            "states.pakistan.capability: must be in (0.0, 1000.0], got 2000.0",
+        ),
+        (lambda d: d.update(in_ceasefire="yes"), "in_ceasefire: must be true or false, got 'yes'"),
+        (lambda d: d.update(name=3), "name: must be text, got 3"),
+        (
+            lambda d: d["states"]["pakistan"].update(grievance=3),
+            "states.pakistan.grievance: must be a mapping, got 3",
+        ),
+        (
+            lambda d: d["states"]["pakistan"].update(provocation={"afghanistan": 1.5}),
+            "states.pakistan.provocation.afghanistan: must be a whole number, got 1.5",
+        ),
+    ],
+)
+def test_each_bad_value_is_one_error_with_its_full_key_path(seed_scenario, change, message):
+    data = seed_scenario.to_dict()
+    change(data)
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(data)
+    assert str(info.value) == f"scenario.{message}"
