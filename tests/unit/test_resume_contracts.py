@@ -203,6 +203,7 @@ def test_a_stopped_sweep_reads_back_its_done_failed_and_pending_points(tmp_path,
     back = load_sweep(tmp_path / "s")
     table = back.table
     assert list(table["status"]) == ["done", "failed", "pending"]
+    assert list(table["point"]) == [0, 1, 2]
     assert list(table.columns[:3]) == ["point", P_ACT, "status"]
     assert list(table.columns[-4:]) == ["seed", "chunk_size", "seconds", "error"]
     assert table.loc[1, "seed"] == MC["seed"] and table.loc[1, "error"].startswith("ConfigError")

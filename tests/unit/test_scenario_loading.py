@@ -295,6 +295,23 @@ def _rename_pakistan(data):
         (lambda d: d.update(in_ceasefire="yes"), "in_ceasefire: must be true or false, got 'yes'"),
         (lambda d: d.update(name=3), "name: must be text, got 3"),
         (
+            lambda d: d["states"].update(pakistan=3),
+            "states.pakistan: must be a mapping of StateSpec fields, got 3",
+        ),
+        (
+            lambda d: d["states"]["pakistan"]["inflicted"].update(military=3),
+            "states.pakistan.inflicted.military: must be a list, got 3",
+        ),
+        (
+            lambda d: d["states"]["pakistan"]["inflicted"].update(military="x"),
+            "states.pakistan.inflicted.military: must be a list, got 'x'",
+        ),
+        (
+            lambda d: d["states"]["pakistan"]["inflicted"].update(militray=[0] * 6),
+            "states.pakistan.inflicted.militray: unknown key; did you mean 'military'? "
+            "Valid: civilian, militant, military",
+        ),
+        (
             lambda d: d["states"]["pakistan"].update(grievance=3),
             "states.pakistan.grievance: must be a mapping, got 3",
         ),
