@@ -704,7 +704,7 @@ def render(r: dict[str, Any], command: str) -> str:
             f"**A calibration particle (one simulated record) on the compiled day: "
             f"{rate['compiled'] / rate['numpy']:.1f}x the NumPy day.** A record runs "
             f"{c['episodes']} replications for 30 days, so the NumPy day's cost per day "
-            "dominates it; the compiled day runs the 30 days in two kernel calls.",
+            "dominates it; the compiled day runs the 30 days in one kernel call.",
             *_load(r, "calibration"),
         ]
     return "\n".join(lines) + "\n"
