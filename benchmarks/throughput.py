@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 import sim
+from sim.core.paths import REPO_ROOT
 from sim.runs.executors import DaskExecutor, available_cores
 from sim.runs.montecarlo import DEFAULT_CHUNK_SIZE, run_chunk, simulate
 from sim.storage.store import write_json, write_text
@@ -171,7 +172,8 @@ def profile_chunk(scenario: sim.Scenario, size: int, top: int = 14) -> dict[str,
     total = stats.total_tt
     entries = []
     for (filename, line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():
-        short = filename.split("site-packages/")[-1].split("/work/main/")[-1]
+        # Paths relative to the checkout or site-packages: the table names no local folder.
+        short = filename.split("site-packages/")[-1].removeprefix(f"{REPO_ROOT}/")
         entries.append(
             {
                 "function": f"{short}:{line}({name})",

@@ -7,7 +7,7 @@ import pytest
 
 from sim.core.paths import CONFIG_DIR, REPO_ROOT
 
-CITING = ["configs", "seeds", "docs", "experiments", "README.md"]
+CITING = ["configs", "seeds", "docs", "experiments", "benchmarks", "README.md"]
 OUTSIDE = re.compile(r"FACTS\.md|\bFACTS\b|\.\./shared|/work/")
 
 
