@@ -18,7 +18,12 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from sim.app.experiment import start_run
-from sim.calibration import CalibrationResult, CalibrationSettings, calibrate
+from sim.calibration import (
+    CalibrationResult,
+    CalibrationSettings,
+    calibrate,
+    default_parameters,
+)
 from sim.core.errors import ConfigError
 from sim.runs.experiment import Experiment
 from sim.storage import store
@@ -35,14 +40,20 @@ _log = logging.getLogger(__name__)
 _COPIED = ("posterior.parquet", "diagnostics.csv", "observed.json")
 
 
-def calibration_settings(experiment: Experiment) -> CalibrationSettings | None:
-    """The experiment's checked ``calibration:`` node, or None if it has none."""
+def calibration_settings(experiment: Experiment) -> CalibrationSettings:
+    """The experiment's checked ``calibration:`` node (defaults where it has none).
+
+    ``parameters: null`` (or no node) calibrates :func:`default_parameters` of the experiment's
+    scenario: its own states' numbers, so ``calibrate`` runs on any scenario with priors.
+    """
     node = experiment.config.get("calibration")
-    if node is None:
-        return None
     data = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise ConfigError("calibration", f"a mapping of the calibration's settings; got {data!r}")
+    if data.get("parameters") is None:
+        data = {**data, "parameters": list(default_parameters(experiment.scenario))}
     return CalibrationSettings.from_config(data)
 
 
@@ -77,7 +88,7 @@ def run_calibration_experiment(
     CalibrationResult
         Its ``folder`` is the database's folder, its ``results_folder`` this run's.
     """
-    settings = settings or calibration_settings(experiment) or CalibrationSettings()
+    settings = settings or calibration_settings(experiment)
     database = calibration_folder(experiment, settings)
     results, record = start_run(experiment, folder, command, {"calibration_folder": str(database)})
     with results.removed_if_unused():  # the episode and event files are read here
@@ -142,7 +153,7 @@ def run_check_experiment(
     """
     from sim.calibration.check_runner import run_check
 
-    settings = calibration_settings(experiment) or CalibrationSettings()
+    settings = calibration_settings(experiment)
     kind, checks = check_settings(experiment)  # type: ignore[misc]
     database = calibration_folder(experiment, settings)
     results, record = start_run(

@@ -17,12 +17,13 @@ from sim.calibration.record import (
     simulate_record,
     with_values,
 )
-from sim.calibration.settings import DEFAULT_PARAMETERS, CalibrationSettings
+from sim.calibration.settings import DEFAULT_PARAMETERS, CalibrationSettings, default_parameters
 from sim.calibration.smc import CalibrationResult, calibrate
 from sim.calibration.summary import distance, statistic_names, summary_statistics
 
 __all__ = [
     "DEFAULT_PARAMETERS",
+    "default_parameters",
     "POSTERIOR_FILE",
     "CalibrationResult",
     "CalibrationSettings",

@@ -14,7 +14,7 @@ from sim.core.errors import ConfigError, did_you_mean
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
-__all__ = ["DEFAULT_PARAMETERS", "CalibrationSettings"]
+__all__ = ["DEFAULT_PARAMETERS", "CalibrationSettings", "default_parameters"]
 
 DEFAULT_PARAMETERS = (
     *(
@@ -32,6 +32,25 @@ ordered-logit intercept and scale) and the ceasefire rule's weights (intercept, 
 cost and rung: the odds that a mediator's attempt succeeds): the parameters the record's statistics
 speak to most directly. None of them is read by the episodes' replays, so a particle costs one
 record's simulation."""
+
+
+def default_parameters(scenario: Scenario) -> tuple[str, ...]:
+    """:data:`DEFAULT_PARAMETERS` for `scenario`: the same numbers of its own states, in order.
+
+    Each state's ``p_act``, ``intercept`` and ``scale`` (in the scenario's order of states) and
+    the ceasefire rule's weights, keeping those the scenario gives a prior: a rule without an
+    ordered logit (``ind_pak_2019``) calibrates its chance of acting and the ceasefire's weights.
+    For the seed scenario this is :data:`DEFAULT_PARAMETERS`, in its order.
+    """
+    candidates = (
+        *(
+            f"states.{state}.retaliation.{name}"
+            for state in scenario.states
+            for name in ("p_act", "intercept", "scale")
+        ),
+        *(p for p in DEFAULT_PARAMETERS if p.startswith("ceasefire.")),
+    )
+    return tuple(p for p in candidates if p in scenario.priors)
 
 
 @dataclass(frozen=True)

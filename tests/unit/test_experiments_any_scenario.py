@@ -257,6 +257,54 @@ def test_a_tiny_calibration_runs_on_ind_pak_2019_from_its_own_priors(tmp_path):
         assert ((draws >= prior.low) & (draws <= prior.high)).all(), key
 
 
+CEASEFIRE_WEIGHTS = [
+    f"ceasefire.{name}"
+    for name in ("intercept", "leverage_weight", "trust_weight", "cost_weight", "rung_weight")
+]
+
+
+def test_calibrate_defaults_to_the_scenarios_own_states_with_priors():
+    # parameters: null calibrates each state's chance of acting, its ordered-logit intercept
+    # and scale where the rule has them, and the ceasefire's weights: on the seed scenario the
+    # shipped posterior's eleven, in their order (its stored run's identity names them).
+    from sim.app.calibration import calibration_settings
+    from sim.calibration import DEFAULT_PARAMETERS
+
+    seed = calibration_settings(sim.load_experiment("calibrate", overrides=["executor=serial"]))
+    assert seed.parameters == DEFAULT_PARAMETERS
+    ind_pak = calibration_settings(sim.load_experiment("calibrate", overrides=[IND_PAK]))
+    assert list(ind_pak.parameters) == [
+        "states.india.retaliation.p_act",
+        "states.pakistan.retaliation.p_act",
+        *CEASEFIRE_WEIGHTS,
+    ]
+    # The checks (leave-one-out, SBC) read the same default.
+    loo = calibration_settings(sim.load_experiment("calibrate_loo", overrides=[IND_PAK]))
+    assert loo.parameters == ind_pak.parameters
+
+
+def test_calibrate_runs_on_ind_pak_2019_with_its_default_parameters(tmp_path):
+    from sim.app.calibration import run_calibration_experiment
+
+    exp = sim.load_experiment(
+        "calibrate",
+        overrides=[
+            IND_PAK,
+            f"output.root={tmp_path}",
+            "output=quiet",
+            "calibration.population_size=4",
+            "calibration.generations=1",
+            "calibration.max_simulations=12",
+            "calibration.engine=numpy",
+        ],
+    )
+    result = run_calibration_experiment(exp)
+    posterior = sim.load_posterior(result.results_folder / "posterior.parquet", exp.scenario)
+    assert sorted(posterior.values) == sorted(
+        ["states.india.retaliation.p_act", "states.pakistan.retaliation.p_act", *CEASEFIRE_WEIGHTS]
+    )
+
+
 def test_validate_markov_with_another_scenario_is_one_line_saying_where_it_applies():
     with pytest.raises(ConfigError) as err:
         sim.load_experiment("validate_markov", overrides=[IND_PAK, *TINY])
