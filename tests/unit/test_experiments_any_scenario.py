@@ -14,6 +14,13 @@ from sim.scenario.positions import resolve_names, resolve_path
 
 IND_PAK = "scenario=ind_pak_2019"
 TINY = ["mc.replications=40", "mc.horizon=30", "mc.seed=1", "executor=serial"]
+# A calibration of one generation of four particles, twelve records at most.
+TINY_CALIBRATION = [
+    "output=quiet",
+    "calibration.population_size=4",
+    "calibration.generations=1",
+    "calibration.max_simulations=12",
+]
 # Sweeps name outputs at 90 and 365 days: the full horizon, very few replications.
 SWEEP_TINY = ["mc.replications=3", "mc.horizon=365", "mc.seed=1", "executor=serial"]
 
@@ -239,10 +246,7 @@ def test_a_tiny_calibration_runs_on_ind_pak_2019_from_its_own_priors(tmp_path):
         overrides=[
             IND_PAK,
             f"output.root={tmp_path}",
-            "output=quiet",
-            "calibration.population_size=4",
-            "calibration.generations=1",
-            "calibration.max_simulations=12",
+            *TINY_CALIBRATION,
         ],
     )
     assert list(exp.config.calibration.parameters) == [
@@ -291,10 +295,7 @@ def test_calibrate_runs_on_ind_pak_2019_with_its_default_parameters(tmp_path):
         overrides=[
             IND_PAK,
             f"output.root={tmp_path}",
-            "output=quiet",
-            "calibration.population_size=4",
-            "calibration.generations=1",
-            "calibration.max_simulations=12",
+            *TINY_CALIBRATION,
             "calibration.engine=numpy",
         ],
     )
