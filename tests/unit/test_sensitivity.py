@@ -138,6 +138,14 @@ def test_sobol_intervals_wider_than_the_limit_warn_and_narrow_ones_do_not():
     assert f"S1 intervals up to {2 * half + 0.02:.2f} wide" in wide
 
 
+def _p_act_sweep(**fields) -> Sweep:
+    """A small Saltelli sweep of Pakistan's p_act over rung 4, with the given fields."""
+    parameters = {"states.pakistan.retaliation.p_act": {"low": 0.0, "high": 0.2}}
+    return Sweep.from_config(
+        {"parameters": parameters, "design": "saltelli", "samples": 8, "rungs": [4], **fields}
+    )
+
+
 @pytest.mark.parametrize(
     ("key", "analyze", "discover", "horizon", "named"),
     [
@@ -149,32 +157,13 @@ def test_sobol_intervals_wider_than_the_limit_warn_and_narrow_ones_do_not():
 def test_an_analysed_column_the_table_lacks_is_refused_before_any_point(
     seed_scenario, tmp_path, key, analyze, discover, horizon, named
 ):
-    sweep = Sweep.from_config(
-        {
-            "parameters": {"states.pakistan.retaliation.p_act": {"low": 0.0, "high": 0.2}},
-            "design": "saltelli",
-            "samples": 8,
-            "rungs": [4],
-            "horizons": [90],
-            "analyze": analyze,
-            "discover": discover,
-        }
-    )
+    sweep = _p_act_sweep(horizons=[90], analyze=analyze, discover=discover)
     with pytest.raises(ConfigError, match=rf"^{key}: {named} is not a column"):
         run_sweep(sweep, seed_scenario, tmp_path / "s", replications=10, horizon=horizon, seed=1)
     assert not (tmp_path / "s").exists()
 
 
 def test_the_analysed_columns_at_the_runs_horizon_are_accepted(seed_scenario, tmp_path):
-    sweep = Sweep.from_config(
-        {
-            "parameters": {"states.pakistan.retaliation.p_act": {"low": 0.0, "high": 0.2}},
-            "design": "saltelli",
-            "samples": 8,
-            "rungs": [4],
-            "horizons": [30],
-            "analyze": ["p_rung4_30d"],
-        }
-    )
+    sweep = _p_act_sweep(horizons=[30], analyze=["p_rung4_30d"])
     result = run_sweep(sweep, seed_scenario, tmp_path / "s", replications=10, horizon=30, seed=1)
     assert "p_rung4_30d" in result.analyses
