@@ -36,8 +36,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import sim
 from sim.core.paths import REPO_ROOT
 from sim.runs.executors import DaskExecutor, available_cores
@@ -129,7 +127,6 @@ def machine() -> dict[str, Any]:
 def single_core(scenario: sim.Scenario, sizes: dict, repeat: int) -> dict[str, Any]:
     n_ref, n_eng, n_comp = sizes["reference"], sizes["engine"], sizes["compiled"]
     # Load the compiled day first (compiling it if the cache is empty): section (f) times that.
-    # 1,024 replications: a whole stream block, so both kernel entries load (block_days too).
     simulate(scenario, 1024, 2, SEED, engine="compiled")
     runs = {
         "reference": (n_ref, lambda: run_reference(scenario, n_ref, HORIZON, SEED)),
@@ -201,11 +198,11 @@ def profile_chunk(scenario: sim.Scenario, size: int, top: int = 14) -> dict[str,
 
 
 def profile_compiled(scenario: sim.Scenario, size: int) -> dict[str, Any]:
-    """Where one compiled chunk's time goes: the kernel with its draws, the rest.
+    """Where one compiled chunk's time goes: the kernel (with its draws), the rest.
 
     cProfile of one chunk (the kernel loaded beforehand). The kernel is a numba function
     called from ``CompiledDay.run``, so cProfile books its time as that method's own time. It
-    draws its uniforms itself (``kernel.pcg_fill``), so drawing as many numbers is timed apart.
+    computes its uniforms inside the day's loop (``kernel.days``), so they are not timed apart.
     """
     run_chunk(scenario, 0, 0, 1024, 2, SEED, engine="compiled")
     profiler = cProfile.Profile(time.process_time)  # CPU time, as in profile_chunk
@@ -213,11 +210,12 @@ def profile_compiled(scenario: sim.Scenario, size: int) -> dict[str, Any]:
     run_chunk(scenario, 0, 0, size, HORIZON, SEED, engine="compiled")
     profiler.disable()
     stats = pstats.Stats(profiler)
-    parts = {"kernel with its draws (numba, `kernel.block_days`)": 0.0}
+    kernel = "kernel with its draws (numba, `kernel.days`)"
+    parts = {kernel: 0.0}
     model = outcomes = 0.0
     for (filename, _, name), (_, _, tottime, cumtime, _) in stats.stats.items():
         if filename.endswith("compiled.py") and name == "run":
-            parts["kernel with its draws (numba, `kernel.block_days`)"] += tottime
+            parts[kernel] += tottime
         elif filename.endswith("model.py") and name == "__init__":
             model += cumtime
         elif filename.endswith("model.py") and name == "outcomes":
@@ -226,20 +224,7 @@ def profile_compiled(scenario: sim.Scenario, size: int) -> dict[str, Any]:
     parts["outcome table"] = outcomes
     total = stats.total_tt
     parts["other (Python around the kernel)"] = max(0.0, total - sum(parts.values()))
-    # The chunk's draws alone: as many uniforms, in stretches of one stream block's batch.
-    from sim.engine.compiled import BATCH_VALUES, CompiledDay
-    from sim.engine.kernel import pcg_fill
-
-    rows = CompiledDay(sim.EscalationModel(scenario, engine="compiled")).rows
-    state = sim.EscalationModel(scenario).ladder_rng[0].state_words(0)
-    out = np.empty(BATCH_VALUES)
-    pcg_fill(state, out)
-    count = size * HORIZON * rows
-    began = time.process_time()
-    for _ in range(count // BATCH_VALUES):
-        pcg_fill(state, out)
-    draws = time.process_time() - began
-    return {"size": size, "total_s": total, "parts": parts, "draws_s": draws}
+    return {"size": size, "total_s": total, "parts": parts}
 
 
 # --- (b) scaling -----------------------------------------------------------------------------
@@ -565,12 +550,6 @@ def render(r: dict[str, Any], command: str) -> str:
                 for k, v in c["parts"].items()
             ),
         ]
-        if "draws_s" in c:
-            v = c["draws_s"]
-            lines.append(
-                f"| of which drawing the uniforms (`kernel.pcg_fill` timed alone on as many) "
-                f"| {v:.2f} | {v / c['total_s']:.0%} | {v * 1e9 / (c['size'] * HORIZON):.0f} |"
-            )
     lines += [
         "",
         f"### (b) Scaling from 1 to 2 workers ({b['replications']:,} replications, "

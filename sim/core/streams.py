@@ -92,7 +92,8 @@ class ReplicationStreams:
         """The PCG64 state of the range's `block`-th stream block as four 64-bit words.
 
         The LCG state and increment, high word first: what the compiled day's own PCG64
-        (:func:`sim.engine.kernel.pcg_fill`) draws from; :meth:`set_state_words` puts it back.
+        (:mod:`sim.engine.kernel`) computes its numbers from; :meth:`set_state_words` puts it
+        back.
         """
         state = self.generators[block].bit_generator.state["state"]
         words = [
@@ -111,29 +112,6 @@ class ReplicationStreams:
             raise ValueError("the words hold another stream's increment")
         full["state"]["state"] = int(words[0]) << 64 | int(words[1])
         bits.state = full
-
-    def fill_columns(self, block: int, out: np.ndarray, lo: int, hi: int) -> None:
-        """Like :meth:`fill`, keeping only columns `lo` to `hi - 1` of each row of the block.
-
-        ``out`` has shape ``(rows, hi - lo)``: row ``i`` holds columns ``lo:hi`` of the block's
-        next row. The generator jumps over the other columns (``PCG64.advance``) instead of
-        drawing them, which pays when few of the block's replications run (a calibration's
-        record of some 20 replications): the numbers are the same either way, and the
-        generator ends where drawing all the block's columns would leave it.
-        """
-        generator = self.generators[block]
-        bits = generator.bit_generator
-        rows, width = out.shape
-        if width != hi - lo:
-            raise ValueError(f"out has {width} columns for columns {lo} to {hi - 1}")
-        if lo:
-            bits.advance(lo)
-        for i in range(rows):
-            generator.random(out=out[i])
-            if i + 1 < rows:
-                bits.advance(BLOCK - width)
-        if BLOCK - hi:
-            bits.advance(BLOCK - hi)
 
     def random(self, rows: int) -> np.ndarray:
         """The next `rows` uniforms on [0, 1) of each replication, shape (rows, size)."""

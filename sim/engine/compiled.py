@@ -23,16 +23,15 @@ the constant-probability scenarios), the exact-chain validation runs on both, an
 column is compared in distribution at 10^5 replications. A change to a phase of the day is made in
 both places, and those tests fail until it is.
 
-Where the time goes. A replication-day costs some 30 uniforms from PCG64 and one pass of the
-kernel's loop body. :meth:`CompiledDay.run` therefore calls the kernel once per stream block of
-1,024 replications (:func:`~.kernel.block_days`), which runs the block's days in batches
-(:data:`BATCH_VALUES` uniforms): each (actor, block) stream's rows of a batch's days are drawn in
-one go (a generator draws in order, so these are the numbers the day-by-day draws of the NumPy
-path give), then the days run one after the other for the block's replications, and the block's
-state stays in cache meanwhile. The numbers are drawn by :func:`~.kernel.pcg_fill`, NumPy's
-PCG64 written in numba (same generator, same numbers, about 60 % of ``Generator.random``'s
-time), from each generator's state, which is put back afterwards. Nothing is allocated per day,
-and Python runs once per block, not once per day.
+Where the time goes. A replication-day reads some 10 of the 30 uniforms its actors' streams hold
+for it and runs one pass of the kernel's day. :meth:`CompiledDay.run` calls the kernel once per
+stream block of 1,024 replications (:func:`~.kernel.days`), which runs each of the block's
+replications through all the days before the next one, so that a replication's state stays in
+the core's first-level cache, and computes each number the replication reads straight from the
+(actor, block) generator's state with NumPy's PCG64 written in numba (same generator, same
+numbers; each a jump ahead from the replication's start of the day). Nothing is allocated or
+stored per day, and Python runs once per block, not once per day; afterwards each generator is
+put where drawing those days' numbers in order would have left it.
 
 The numba kernel is :mod:`~.kernel`, imported only when a compiled run starts: choosing a path
 (:func:`choose_engine`) does not import numba.
@@ -112,13 +111,6 @@ _CEASEFIRE: dict[type, tuple[int, tuple[str, ...]]] = {
     cf.ConstantProbability: (5, ("p_agree", "p_break")),
 }
 _MAX_PARAMS = 8
-# Uniforms drawn per kernel call (one stream block, several days): 512 KB, so that the draws
-# stay in the core's cache (with the block's state) until the kernel reads them, and a run's
-# memory does not grow with its length. 2 MB ran 2-3 % slower, one day per call slower still.
-BATCH_VALUES = 65_536
-# A stream block of which at most this many replications run in a model draws only theirs, and
-# jumps over the others' numbers (a jump costs about as much as drawing 250 numbers).
-SKIP_BELOW = 256
 
 
 def unsupported(scenario: Scenario) -> str | None:
@@ -150,8 +142,7 @@ def kernel_cached() -> bool:
     """Whether numba's cache holds a compiled kernel at least as new as its source.
 
     Looks for the cache index numba writes beside :mod:`sim.engine.kernel` (or under
-    ``NUMBA_CACHE_DIR``) without importing numba: that of ``block_days``, which the long runs
-    ``auto`` sends here call (compiling it compiles the day too).
+    ``NUMBA_CACHE_DIR``) without importing numba: that of ``days``, the kernel's entry.
     """
     source = Path(__file__).with_name("kernel.py")
     folders = [source.parent / "__pycache__"]
@@ -159,7 +150,7 @@ def kernel_cached() -> bool:
         folders.append(Path(os.environ["NUMBA_CACHE_DIR"]))
     newest = source.stat().st_mtime
     for folder in folders:
-        for index in folder.rglob("kernel.block_days-*.nbi") if folder.is_dir() else ():
+        for index in folder.rglob("kernel.days-*.nbi") if folder.is_dir() else ():
             if index.stat().st_mtime >= newest:
                 return True
     return False
@@ -245,7 +236,6 @@ class CompiledDay:
         from sim.engine import kernel
 
         self._days = kernel.days
-        self._block_days = kernel.block_days
         reason = unsupported(model.spec)
         if reason is not None:
             raise ValueError(
@@ -335,25 +325,14 @@ class CompiledDay:
             [scenario.ceasefire_cap, scenario.ceasefire_rung, int(scenario.start_rung)], np.int64
         )
         self.scen_f = np.array([scenario.decay, scenario.war_deaths], float)
-        # Rows of the day's uniforms: every actor's daily block, stacked.
-        self.draws: list[tuple[Any, int, int]] = []
-        rows = 0
-
-        def take(streams: Any, count: int) -> int:
-            nonlocal rows
-            self.draws.append((streams, rows, count))
-            rows += count
-            return rows - count
-
-        self.state_row = np.array(
-            [take(st.stream, STATE_DRAWS * len(st.opponents)) for st in states], np.int64
-        )
-        self.militant_row = np.array(
-            [take(g.stream, g._block * len(g.targets)) for g in militants], np.int64
-        )
-        self.mediator_row = np.array([take(m.stream, MEDIATOR_DRAWS) for m in mediators], np.int64)
-        self.ladder_row = np.array([take(s, 2) for s in model.ladder_rng], np.int64)
-        self.rows = rows
+        # The day's streams in the order the kernel numbers them (states, militant groups,
+        # mediators, ladders), with the rows of uniforms each draws a day.
+        self.draws: list[tuple[Any, int]] = [
+            *((st.stream, STATE_DRAWS * len(st.opponents)) for st in states),
+            *((g.stream, g._block * len(g.targets)) for g in militants),
+            *((m.stream, MEDIATOR_DRAWS) for m in mediators),
+            *((s, 2) for s in model.ladder_rng),
+        ]
 
     def _stack(self, field: str, dtype: Any) -> np.ndarray:
         states = list(self.model.states.values())
@@ -404,121 +383,69 @@ class CompiledDay:
         attempts = np.stack([m.attempts for m in mediators] or [np.zeros(R, np.int64)])[
             : len(mediators)
         ]
-        # One stream block at a time, `batch` days per kernel call (as many as BATCH_VALUES
-        # uniforms hold: more for a block of which few replications run): every (actor, block)
-        # generator fills its rows of those days in one call (the same numbers, in the same
-        # order, as day-by-day draws), and the block's state stays in cache through its days.
-        # A block few of whose replications run here (a small model) keeps only their columns
-        # and jumps over the rest (`fill_columns`): row k of day d of the block's used columns
-        # starts at u[base[d, k]], `width` columns wide.
-        streams = self.draws
-        rows = max(self.rows, 1)
-        u = np.empty(max(BATCH_VALUES, rows * BLOCK))
+        # One kernel call per stream block: it runs the block's replications (those of this model)
+        # through all the days, drawing from each (actor, block) generator's state, and leaves
+        # the generators where drawing those days day by day would leave them.
+        streams = [stream for stream, _ in self.draws]
+        counts = np.array([count for _, count in self.draws], np.int64)
+        args = (
+            self.opponents,
+            self.pair_index,
+            self.pair_states,
+            self.sf,
+            self.inflict,
+            self.rule_code,
+            self.rule_par,
+            per_state["pressure"],
+            per_state["weariness"],
+            stacked["grievance"],
+            stacked["provocation"],
+            stacked["provocation_age"],
+            stacked["harm"],
+            stacked["action"],
+            stacked["highest"],
+            per_state["military_deaths"],
+            per_state["civilian_deaths"],
+            per_state["strikes"],
+            self.mi,
+            self.mf,
+            self.targets,
+            self.rates,
+            self.targets_state,
+            per_group["strength"],
+            per_group["attacks"],
+            per_group["fighters_killed"],
+            self.med_i,
+            self.med_f,
+            attempts,
+            self.cf_code,
+            self.cf_par,
+            self.scen_i,
+            self.scen_f,
+            model.rung,
+            model.in_ceasefire,
+            model.ceasefire_age,
+            model.violation_history,
+            model.max_rung,
+            model.day_rung,
+            model.clashes,
+            model.battle_deaths,
+            model.day_war,
+            model.ceasefires_made,
+            model.ceasefires_broken,
+            model.ceasefire_days,
+            model.pair_ceasefires_made,
+        )
         offset = model.first_replication % BLOCK
-        first_day = model.day + 1
-        counts = np.array([count for _, _, count in streams], np.int64)
         for block in range((offset + R - 1) // BLOCK + 1):
             col0 = offset - block * BLOCK
             r0, r1 = max(0, -col0), min(R, BLOCK - col0)
-            lo, hi = r0 + col0, r1 + col0  # the block's columns this model runs
-            skip = hi - lo <= SKIP_BELOW
-            width = hi - lo if skip else BLOCK
-            batch = max(1, min(days, BATCH_VALUES // (rows * width)))
-            base = np.empty((batch, self.rows), np.uint64)
-            starts = np.array([batch * row * BLOCK for _, row, _ in streams], np.int64)
-            for _, row, count in streams:
-                days_in, rows_in = np.ogrid[:batch, :count]
-                base[:, row : row + count] = (batch * row + days_in * count + rows_in) * width
-            if not skip:
-                # The block's generators' states, drawn from by the kernel module's PCG64.
-                pcg = np.stack([stream.state_words(block) for stream, _, _ in streams])
-            args = (
-                self.state_row,
-                self.militant_row,
-                self.mediator_row,
-                self.ladder_row,
-                self.opponents,
-                self.pair_index,
-                self.pair_states,
-                self.sf,
-                self.inflict,
-                self.rule_code,
-                self.rule_par,
-                per_state["pressure"],
-                per_state["weariness"],
-                stacked["grievance"],
-                stacked["provocation"],
-                stacked["provocation_age"],
-                stacked["harm"],
-                stacked["action"],
-                stacked["highest"],
-                per_state["military_deaths"],
-                per_state["civilian_deaths"],
-                per_state["strikes"],
-                self.mi,
-                self.mf,
-                self.targets,
-                self.rates,
-                self.targets_state,
-                per_group["strength"],
-                per_group["attacks"],
-                per_group["fighters_killed"],
-                self.med_i,
-                self.med_f,
-                attempts,
-                self.cf_code,
-                self.cf_par,
-                self.scen_i,
-                self.scen_f,
-                model.rung,
-                model.in_ceasefire,
-                model.ceasefire_age,
-                model.violation_history,
-                model.max_rung,
-                model.day_rung,
-                model.clashes,
-                model.battle_deaths,
-                model.day_war,
-                model.ceasefires_made,
-                model.ceasefires_broken,
-                model.ceasefire_days,
-                model.pair_ceasefires_made,
+            pcg = np.stack([stream.state_words(block) for stream in streams])
+            self._days(
+                model.day + 1, days, pcg, counts, r0 + col0, np.uint64(r0), np.uint64(r1), *args
             )
-            if skip:
-                for day in range(first_day, first_day + days, batch):
-                    n = min(batch, first_day + days - day)
-                    for stream, row, count in streams:
-                        at = batch * row * width
-                        cells = u[at : at + n * count * width].reshape(n * count, width)
-                        stream.fill_columns(block, cells, lo, hi)
-                    self._days(
-                        day,
-                        n,
-                        u,
-                        base,
-                        np.uint64(r0 + col0 - lo),
-                        np.uint64(r0),
-                        np.uint64(r1),
-                        *args,
-                    )
-            else:
-                self._block_days(
-                    first_day,
-                    days,
-                    batch,
-                    pcg,
-                    starts,
-                    counts * BLOCK,
-                    u,
-                    base,
-                    np.uint64(r0 + col0),
-                    np.uint64(r0),
-                    np.uint64(r1),
-                    *args,
-                )
-            if not skip:
-                for (stream, _, _), words in zip(streams, pcg, strict=True):
-                    stream.set_state_words(block, words)
+            for stream, words in zip(streams, pcg, strict=True):
+                stream.set_state_words(block, words)
         model.day += days
         for s, st in enumerate(states):
             for name, values in per_state.items():

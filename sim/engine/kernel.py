@@ -12,15 +12,16 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from sim.core.ladder import MAX_RUNG
+from sim.core.streams import BLOCK
 from sim.engine.agents import STATE_DRAWS
 
 # --- NumPy's PCG64, in numba -----------------------------------------------------------------
-# The streams are NumPy PCG64 generators (sim.core.streams). The compiled day draws their numbers
-# here instead of through `Generator.random`: the same generator (PCG-XSL-RR 128/64, the 128-bit
-# LCG multiplier NumPy uses), the same uniform (the top 53 bits times 2**-53), so the same numbers
-# (tests/unit/test_streams.py compares them with NumPy's), at about 60 % of NumPy's cost: four
-# stretches of a stream are drawn side by side (each starts where the LCG's jump-ahead puts it), so
-# the processor overlaps four multiplications that one stream would have to chain.
+# The streams are NumPy PCG64 generators (sim.core.streams). The compiled day computes their numbers
+# here instead of drawing them through `Generator.random`: the same generator (PCG-XSL-RR 128/64,
+# the 128-bit LCG multiplier NumPy uses), the same uniform (the top 53 bits times 2**-53), so the
+# same numbers (tests/unit/test_streams.py compares them with NumPy's). An LCG jumps any number of
+# steps with one multiply-add (Brown 1994), so the kernel reaches each number a replication reads
+# directly (see `days`) and computes none it does not read.
 _MULT_HIGH = np.uint64(2549297995355413924)
 _MULT_LOW = np.uint64(4865540595714422341)
 _ZERO = np.uint64(0)
@@ -67,7 +68,8 @@ def _pcg_step(sh, sl, ih, il):
 
 
 @njit(cache=True, inline="always")
-def _pcg_uniform(sh, sl):
+def pcg_uniform(sh, sl):
+    """The uniform NumPy's PCG64 outputs from the LCG state ``(sh, sl)``."""
     # XSL-RR output, then NumPy's double: (word >> 11) * 2**-53.
     x = sh ^ sl
     rotate = sh >> _SHIFT_ROTATE
@@ -76,8 +78,12 @@ def _pcg_uniform(sh, sl):
 
 
 @njit(cache=True)
-def pcg_advance(sh, sl, ih, il, delta):
-    """The LCG state `delta` steps after ``(sh, sl)`` (Brown 1994, as PCG's ``advance``)."""
+def _jump_constants(ih, il, delta):
+    """Multiplier and addend that move an LCG state `delta` steps on (Brown 1994).
+
+    ``delta`` steps of ``x -> a x + inc`` are one step of ``x -> A x + C``: returns A and C as
+    (high, low) words, for the stream whose increment is ``(ih, il)``.
+    """
     acc_h, acc_l = _ZERO, _ONE
     plus_h, plus_l = _ZERO, _ZERO
     mult_h, mult_l = _MULT_HIGH, _MULT_LOW
@@ -91,38 +97,23 @@ def pcg_advance(sh, sl, ih, il, delta):
         inc_h, inc_l = _mul128(next_h, next_l, inc_h, inc_l)
         mult_h, mult_l = _mul128(mult_h, mult_l, mult_h, mult_l)
         delta >>= _ONE
+    return acc_h, acc_l, plus_h, plus_l
+
+
+@njit(cache=True)
+def pcg_advance(sh, sl, ih, il, delta):
+    """The LCG state `delta` steps after ``(sh, sl)``, as PCG64's ``advance``."""
+    acc_h, acc_l, plus_h, plus_l = _jump_constants(ih, il, delta)
     sh, sl = _mul128(acc_h, acc_l, sh, sl)
     return _add128(sh, sl, plus_h, plus_l)
 
 
-@njit(cache=True)
-def pcg_fill(state, out):
-    """Fill `out` with the next ``out.size`` uniforms of a PCG64 stream, as ``random(out=out)``.
-
-    `state` holds the stream's LCG state and increment as four 64-bit words (high, low, high,
-    low), and is left where NumPy's generator would be after the call.
-    """
-    n = out.size
-    q = n // 4
-    ih, il = state[2], state[3]
-    a_h, a_l = state[0], state[1]
-    b_h, b_l = pcg_advance(a_h, a_l, ih, il, np.uint64(q))
-    c_h, c_l = pcg_advance(a_h, a_l, ih, il, np.uint64(2 * q))
-    d_h, d_l = pcg_advance(a_h, a_l, ih, il, np.uint64(3 * q))
-    for i in range(q):
-        a_h, a_l = _pcg_step(a_h, a_l, ih, il)
-        b_h, b_l = _pcg_step(b_h, b_l, ih, il)
-        c_h, c_l = _pcg_step(c_h, c_l, ih, il)
-        d_h, d_l = _pcg_step(d_h, d_l, ih, il)
-        out[i] = _pcg_uniform(a_h, a_l)
-        out[q + i] = _pcg_uniform(b_h, b_l)
-        out[2 * q + i] = _pcg_uniform(c_h, c_l)
-        out[3 * q + i] = _pcg_uniform(d_h, d_l)
-    for i in range(4 * q, n):
-        d_h, d_l = _pcg_step(d_h, d_l, ih, il)
-        out[i] = _pcg_uniform(d_h, d_l)
-    state[0] = d_h
-    state[1] = d_l
+@njit(cache=True, inline="always")
+def _draw(anchor, jumps, s, k):
+    """Uniform `k` rows on from the one stream `s`'s state `anchor[s]` gives (see :func:`days`)."""
+    high, low = _mul128(anchor[s, 0], anchor[s, 1], jumps[s, k, 0], jumps[s, k, 1])
+    high, low = _add128(high, low, jumps[s, k, 2], jumps[s, k, 3])
+    return pcg_uniform(high, low)
 
 
 # --- the day ---------------------------------------------------------------------------------
@@ -226,15 +217,11 @@ def _geometric(u, mean):
 def days(
     first_day,
     n_days,
-    u,
-    base,
+    pcg,
+    counts,
     col0,
     r0,
     r1,
-    state_row,
-    militant_row,
-    mediator_row,
-    ladder_row,
     opponents,
     pair_index,
     pair_states,
@@ -282,19 +269,30 @@ def days(
     ceasefire_days,
     pair_made,
 ):
-    """`n_days` days of replications `r0` to `r1 - 1`, each day replication by replication.
+    """`n_days` days of replications `r0` to `r1 - 1`, replication by replication.
 
     The phases are those of `sim.engine.model`, day ``first_day + d`` for ``d < n_days``. The
-    uniforms are those of one stream block for these days: row ``k`` (rows numbered as
-    `state_row`, `militant_row`, `mediator_row` and `ladder_row` number them) of day ``d`` for
-    replication ``r`` is ``u[base[d, k] + col0 + r - r0]``. `base`, `col0`, `r0` and `r1` are
-    unsigned, so that numba leaves out its negative-index wraparound on the hot path.
+    uniforms are those of one stream block: stream ``i`` (the states', then the militant groups',
+    the mediators' and the pairs' ladder streams) holds ``counts[i]`` rows of `BLOCK` numbers a
+    day, and replication ``r`` reads column ``col0 + r - r0`` of each row. ``pcg[i]`` is the
+    stream's PCG64 state at the first of these days as four words (state and increment, high
+    word first), and is left where drawing all the days' numbers would leave it.
+
+    Why replication by replication, with its own PCG64. A replication's state (some 60 numbers
+    over the arrays below) then stays in the core's first-level cache through all its days,
+    where a day-by-day sweep over the block's replications moved every array through the cache
+    each day. The number in row ``k``, column ``c`` of a day is the LCG's state ``k * BLOCK + c
+    + 1`` steps after the day's start: each replication keeps, per stream, the state of its row 0
+    for the day (`anchor`), and reaches row ``k`` with one multiply-add (`jumps`, the constants of
+    a jump of ``k * BLOCK`` steps), so it computes only the numbers it reads, in any order, and
+    nothing is stored in between.
     """
     S = pressure.shape[0]
     G = strength.shape[0]
     P = rung.shape[0]
     M = attempts.shape[0]
     H = violation_history.shape[1]
+    n_streams = pcg.shape[0]
     cap, ceasefire_rung, start_rung = scen_i[0], scen_i[1], scen_i[2]
     decay, war_deaths = scen_f[0], scen_f[1]
     start = np.empty(P, np.int64)
@@ -305,13 +303,28 @@ def days(
     # The ceasefire rule's parameters as a tuple (scalars: no reference counting in the loop).
     cf = (cf_par[0], cf_par[1], cf_par[2], cf_par[3], cf_par[4], cf_par[5])
     window = int(cf_par[2]) if cf_code == 3 else 0
-    for d in range(n_days):
-        day = first_day + d
-        today = day % H
-        ub = base[d]
-        for r in range(r0, r1):
-            # Unsigned indices: numba then skips its negative-index wraparound on every access.
-            c = col0 + (r - r0)
+    # Jumps of 0 to counts[i] rows (the last one to the next day), and each stream's state for
+    # replication r's column (`column`), stepped on by one per replication.
+    jumps = np.empty((n_streams, counts.max() + 1, 4), np.uint64)
+    column = np.empty((n_streams, 2), np.uint64)
+    anchor = np.empty((n_streams, 2), np.uint64)
+    for i in range(n_streams):
+        ih, il = pcg[i, 2], pcg[i, 3]
+        for k in range(counts[i] + 1):
+            jump = _jump_constants(ih, il, np.uint64(k * BLOCK))
+            jumps[i, k, 0], jumps[i, k, 1], jumps[i, k, 2], jumps[i, k, 3] = jump
+        first = np.uint64(col0 + 1)
+        column[i, 0], column[i, 1] = pcg_advance(pcg[i, 0], pcg[i, 1], ih, il, first)
+    militant_stream = S
+    mediator_stream = S + G
+    ladder_stream = S + G + M
+    for r in range(r0, r1):
+        for i in range(n_streams):
+            anchor[i, 0], anchor[i, 1] = column[i, 0], column[i, 1]
+            column[i, 0], column[i, 1] = _pcg_step(column[i, 0], column[i, 1], pcg[i, 2], pcg[i, 3])
+        for d in range(n_days):
+            day = first_day + d
+            today = day % H
             # Start of the day: pressure and grievance decay, provocations age and are forgotten.
             for s in range(S):
                 pressure[s, r] *= sf[s, 0]
@@ -327,12 +340,12 @@ def days(
                 host, n_targets, slots, attack_rung = mi[g, 0], mi[g, 1], mi[g, 2], mi[g, 3]
                 block = 2 + slots
                 for j in range(n_targets):
-                    row = militant_row[g] + block * j
+                    row = block * j
                     t = targets[g, j]
                     tempo = rates[g, j] * strength[g, r]
                     if t != host and in_ceasefire[pair_index[host, t], r]:
                         tempo = tempo * mf[g, 0]
-                    u0 = u[ub[row] + c]
+                    u0 = _draw(anchor, jumps, militant_stream + g, row)
                     # No attack when u0 < exp(-tempo). Since exp(-t) >= 1 - t, a u0 below
                     # 1 - tempo - 1e-9 is below exp(-tempo) as any exp within a few ulps
                     # computes it (NumPy's included): the same answer without calling exp,
@@ -351,9 +364,9 @@ def days(
                         term *= tempo / k
                         cdf += term
                     deaths = 0.0
-                    for slot in range(slots):
-                        size = u[ub[row + 2 + slot] + c]
-                        if count > slot and size >= mf[g, 7]:
+                    for slot in range(count):
+                        size = _draw(anchor, jumps, militant_stream + g, row + 2 + slot)
+                        if size >= mf[g, 7]:
                             x = np.floor(((1.0 - size) ** mf[g, 3] - 1.0) * mf[g, 4])
                             deaths += min(x, mf[g, 5])
                     attacks[g, r] += count
@@ -366,7 +379,7 @@ def days(
                         civ_deaths[t, r] += civilians
                         pressure[t, r] += sf[t, 3] * (soldiers + civilians)
                         weariness[t, r] += sf[t, 4] * soldiers
-                    if t != host and u[ub[row + 1] + c] < mf[g, 1]:
+                    if t != host and _draw(anchor, jumps, militant_stream + g, row + 1) < mf[g, 1]:
                         # The target blames the host (State.provoked).
                         provoked_rung = attack_rung if deaths >= mf[g, 2] else 0
                         current = provocation[t, host, r]
@@ -380,7 +393,7 @@ def days(
                 for j in range(S - 1):
                     o = opponents[s, j]
                     p = pair_index[s, o]
-                    row = state_row[s] + STATE_DRAWS * j
+                    row = STATE_DRAWS * j
                     wanted = _decide(
                         rule_code[s],
                         (
@@ -401,10 +414,10 @@ def days(
                         rung[p, r],
                         sf[s, 8],
                         sf[s, 9],
-                        u[ub[row] + c],
+                        _draw(anchor, jumps, s, row),
                     )
                     wanted = min(max(wanted, 0), MAX_RUNG)
-                    if in_ceasefire[p, r] and u[ub[row + 1] + c] < sf[s, 7]:
+                    if in_ceasefire[p, r] and _draw(anchor, jumps, s, row + 1) < sf[s, 7]:
                         wanted = min(wanted, cap)
                     action[s, o, r] = wanted
             for s in range(S):
@@ -424,10 +437,10 @@ def days(
                     a = action[s, o, r]
                     if a == 0:
                         continue
-                    row = state_row[s] + STATE_DRAWS * j
-                    soldiers = _geometric(u[ub[row + 2] + c], inflict[s, 0, a])
-                    civilians = _geometric(u[ub[row + 3] + c], inflict[s, 1, a])
-                    fighters = _geometric(u[ub[row + 4] + c], inflict[s, 2, a])
+                    row = STATE_DRAWS * j
+                    soldiers = _geometric(_draw(anchor, jumps, s, row + 2), inflict[s, 0, a])
+                    civilians = _geometric(_draw(anchor, jumps, s, row + 3), inflict[s, 1, a])
+                    fighters = _geometric(_draw(anchor, jumps, s, row + 4), inflict[s, 2, a])
                     # The opponent suffers and is provoked (State.consequences).
                     mil_deaths[o, r] += soldiers
                     civ_deaths[o, r] += civilians
@@ -475,7 +488,7 @@ def days(
                     ceasefire_age[p, r],
                     violations,
                     total,
-                    u[ub[ladder_row[p] + 1] + c],
+                    _draw(anchor, jumps, ladder_stream + p, 1),
                 ):
                     in_ceasefire[p, r] = False
                     ceasefires_broken[r] += 1
@@ -483,12 +496,18 @@ def days(
                 made[p] = False
             for m in range(M):
                 p = med_i[m, 0]
-                row = mediator_row[m]
-                if free[p] and escalated[p] >= med_i[m, 1] and u[ub[row] + c] < med_f[m, 0]:
+                i = mediator_stream + m
+                if (
+                    free[p]
+                    and escalated[p] >= med_i[m, 1]
+                    and _draw(anchor, jumps, i, 0) < med_f[m, 0]
+                ):
                     attempts[m, r] += 1
                     cost = weariness[med_i[m, 2], r] + weariness[med_i[m, 3], r]
                     at = float(escalated[p])
-                    if _agree(cf_code, cf, med_f[m, 1], med_f[m, 2], cost, at, u[ub[row + 1] + c]):
+                    if _agree(
+                        cf_code, cf, med_f[m, 1], med_f[m, 2], cost, at, _draw(anchor, jumps, i, 1)
+                    ):
                         made[p] = True
             for p in range(P):
                 a, b = pair_states[p, 0], pair_states[p, 1]
@@ -513,7 +532,7 @@ def days(
                 decays = (
                     top_action[p] < start[p]
                     and escalated[p] > 0
-                    and u[ub[ladder_row[p]] + c] < decay
+                    and _draw(anchor, jumps, ladder_stream + p, 0) < decay
                 )
                 if made[p]:
                     rung[p, r] = min(escalated[p], ceasefire_rung)
@@ -528,22 +547,11 @@ def days(
                 day_war[r] = day
             for g in range(G):
                 strength[g, r] = min(1.0 + (strength[g, r] - 1.0) * mf[g, 9], mf[g, 10])
-
-
-@njit(cache=True)
-def block_days(first_day, n_days, batch, pcg, starts, per_day, u, base, col0, r0, r1, *rest):
-    """:func:`days` for one stream block, `batch` days at a time, drawing each batch first.
-
-    Stream `s` draws ``n * per_day[s]`` uniforms into ``u[starts[s]:]`` from its
-    PCG64 state ``pcg[s]`` (:func:`pcg_fill`) for each batch of ``n`` days; `rest` are the
-    arguments of :func:`days` after `r1`. One call runs all the block's days, so Python does
-    not dispatch a call per batch.
-    """
-    day = first_day
-    end = first_day + n_days
-    while day < end:
-        n = min(batch, end - day)
-        for s in range(pcg.shape[0]):
-            pcg_fill(pcg[s], u[starts[s] : starts[s] + n * per_day[s]])
-        days(day, n, u, base, col0, r0, r1, *rest)
-        day += n
+            # The next day's row 0: a jump over this day's rows.
+            for i in range(n_streams):
+                k = counts[i]
+                high, low = _mul128(anchor[i, 0], anchor[i, 1], jumps[i, k, 0], jumps[i, k, 1])
+                anchor[i, 0], anchor[i, 1] = _add128(high, low, jumps[i, k, 2], jumps[i, k, 3])
+    for i in range(n_streams):
+        steps = np.uint64(n_days * counts[i] * BLOCK)
+        pcg[i, 0], pcg[i, 1] = pcg_advance(pcg[i, 0], pcg[i, 1], pcg[i, 2], pcg[i, 3], steps)
