@@ -96,9 +96,7 @@ def test_a_given_day_lands_its_attacks_and_actions_with_their_counts(seed_scenar
     np.testing.assert_array_equal(pak.action["afghanistan"], [3, 3])
     np.testing.assert_array_equal(afg.action["pakistan"], [0, 0])  # absent: no action
     np.testing.assert_array_equal(model.rung, [[3, 3]])
-    np.testing.assert_array_equal(
-        model.strikes if hasattr(model, "strikes") else pak.strikes, [1, 1]
-    )
+    np.testing.assert_array_equal(pak.strikes, [1, 1])
     np.testing.assert_array_equal(model.battle_deaths, [7, 4])
     events = model.events()
     assert events["kind"].tolist() == ["strike", "strike"]  # given attacks are not logged
