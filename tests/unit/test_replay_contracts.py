@@ -2,6 +2,7 @@
 full (docs/history.md, "How each kind of row maps to the model"), on a small crisis whose two
 groups and two states differ."""
 
+import dataclasses
 import datetime
 
 import numpy as np
@@ -444,3 +445,60 @@ def test_no_event_of_the_scenario_is_one_error_naming_the_file(crisis):
         replay(events, crisis, as_of=datetime.date(2026, 1, 1))
     assert str(info.value) == message.format("my/events.csv")
 
+
+def test_start_from_history_reads_a_file_checked_against_its_scenario(tmp_path, crisis):
+    import csv
+
+    scenario = sim.scenario_from_dict(crisis.to_dict() | {"as_of": "2026-01-04"})
+    path = tmp_path / "events.csv"
+    rows = [
+        _row("2026-01-01", "jua", "pakistan", "attack", 12, "military"),
+        _row("2026-01-02", "broker", "pakistan", "talks"),  # named in timeline.actors only
+        _row("2026-01-03", "pakistan", "afghanistan", "clash", 30, "military"),
+    ]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=EVENT_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            cells = {k: "" if pd.isna(v) else v for k, v in row.items()}
+            writer.writerow(
+                dict.fromkeys(EVENT_COLUMNS, "") | cells | {"source": "t", "place": "x"}
+            )
+    started, result = start_from_history(scenario, path)
+    assert (result.draws, result.seed, result.uncertainty) == (1, 0, False)
+    assert result.info == {"scenario": "crisis", "events": str(path)}
+    assert result.applied["kind"].tolist() == ["attack", "talks", "clash"]
+    assert result.ladder() == {"start_rung": 4, "in_ceasefire": False, "ceasefire_days": 0}
+    assert started.start_rung == 4
+    assert result.start["provocation.pakistan.afghanistan"][0] == 0  # answered by the clash
+    assert result.start["provocation.afghanistan.pakistan"][0] == 4
+
+
+def test_a_replay_of_a_table_without_a_file_names_none(crisis):
+    rows = [_row("2026-01-01", "ttp", "pakistan", "attack", 1, "civilian")]
+    result = replay(_events(rows), crisis, as_of=datetime.date(2026, 1, 1))
+    assert result.info == {"scenario": "crisis", "events": ""}
+
+
+def test_the_ladder_of_a_result_without_pairs_is_calm(crisis):
+    rows = [_row("2026-01-01", "ttp", "pakistan", "attack", 1, "civilian")]
+    result = replay(_events(rows), crisis, as_of=datetime.date(2026, 1, 1))
+    empty = dataclasses.replace(result, rung={}, ceasefire={}, ceasefire_days={})
+    assert empty.ladder() == {"start_rung": 0, "in_ceasefire": False, "ceasefire_days": 0}
+
+
+def test_deaths_are_whole_numbers_per_draw(crisis):
+    from sim.history.effects import _deaths
+
+    rows = _events(
+        [
+            _row("2026-01-01", "ttp", "pakistan", "attack"),
+            _row("2026-01-01", "ttp", "pakistan", "attack", 7),
+        ]
+    )
+    none, seven = rows.itertuples(index=False)
+    rng = np.random.default_rng(0)
+    for row, value in ((none, 0), (seven, 7)):
+        for uncertainty in (False, True):
+            got = _deaths(row, 3, rng, uncertainty)
+            assert got.dtype == np.int64 and got.tolist() == [value] * 3
