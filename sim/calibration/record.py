@@ -106,12 +106,18 @@ def set_values(data: dict, values: Mapping[str, float], integers: set[str] = fro
 
 
 def replay_key(scenario: Scenario) -> str:
-    """A digest of everything in `scenario` the replay reads (all but the rules and priors)."""
+    """A digest of everything in `scenario` the replay reads.
+
+    All but the rules, the priors and the mediators' attempt rates.
+    """
     data = scenario.to_dict()
     data.pop("priors", None)
     data.pop("ceasefire", None)
     for state in data.get("states", {}).values():
         state.pop("retaliation", None)
+    for mediator in data.get("mediators", {}).values():
+        # The replay's days are given: no mediator attempts there (only `opened_by` is read).
+        mediator.pop("attempt_rate", None)
     text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -398,7 +398,7 @@ def _poisson_tail(u: np.ndarray, rate: np.ndarray, p_zero: np.ndarray, cap: int)
 
 
 class Mediator(mesa.Agent):
-    """A mediator: while the pair's rung is at or above `engage_rung`, attempts ceasefires."""
+    """A mediator: while engaged and the pair's rung is at or above `engage_rung`, attempts."""
 
     def __init__(self, model: World, mid: str, spec: MediatorSpec, rng: ReplicationStreams) -> None:
         super().__init__(model)
@@ -408,13 +408,20 @@ class Mediator(mesa.Agent):
         self.pair = model.pair_index[spec.parties[0], spec.parties[1]]
         self.trust = float(np.mean([spec.trust[p] for p in spec.parties]))
         self.attempts = np.zeros(model.R, np.int64)
+        # Whether the channel is open, per replication (a starting value: `engaged.<mid>`).
+        self.engaged = np.full(model.R, bool(spec.engaged))
         self.draws = np.empty((MEDIATOR_DRAWS, model.R))
 
     def mediate(self, rung: np.ndarray, free: np.ndarray) -> np.ndarray:
         """Attempt where engaged and the pair is not under a ceasefire; return where one is made."""
         model = self.model
         self.draws = self.stream.random(MEDIATOR_DRAWS)
-        attempt = free & (rung >= self.spec.engage_rung) & (self.draws[0] < self.spec.attempt_rate)
+        attempt = (
+            free
+            & self.engaged
+            & (rung >= self.spec.engage_rung)
+            & (self.draws[0] < self.spec.attempt_rate)
+        )
         self.attempts += attempt
         made = np.zeros(model.R, dtype=bool)
         tried = np.flatnonzero(attempt)

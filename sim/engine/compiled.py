@@ -383,6 +383,7 @@ class CompiledDay:
         attempts = np.stack([m.attempts for m in mediators] or [np.zeros(R, np.int64)])[
             : len(mediators)
         ]
+        engaged = np.stack([m.engaged for m in mediators] or [np.zeros(R, bool)])[: len(mediators)]
         # One kernel call per stream block: it runs the block's replications (those of this model)
         # through all the days, drawing from each (actor, block) generator's state, and leaves
         # the generators where drawing those days day by day would leave them.
@@ -418,6 +419,7 @@ class CompiledDay:
             self.med_i,
             self.med_f,
             attempts,
+            engaged,
             self.cf_code,
             self.cf_par,
             self.scen_i,

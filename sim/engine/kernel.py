@@ -251,6 +251,7 @@ def days(
     med_i,
     med_f,
     attempts,
+    engaged,
     cf_code,
     cf_par,
     scen_i,
@@ -499,6 +500,7 @@ def days(
                 i = mediator_stream + m
                 if (
                     free[p]
+                    and engaged[m, r]
                     and escalated[p] >= med_i[m, 1]
                     and _draw(anchor, jumps, i, 0) < med_f[m, 0]
                 ):

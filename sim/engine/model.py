@@ -43,6 +43,7 @@ _START_KINDS = {
     "provocation": ("states", 2),
     "harm": ("states", 2),
     "strength": ("militants", 1),
+    "engaged": ("mediators", 1),
 }
 
 
@@ -300,9 +301,10 @@ class EscalationModel(mesa.Model):
                 raise ValueError(
                     f"start: unknown key '{key}'; use pressure.<state>, "
                     "weariness.<state>, grievance.<state>.<opponent>, "
-                    "provocation.<state>.<opponent>, harm.<state>.<opponent> or strength.<group>"
+                    "provocation.<state>.<opponent>, harm.<state>.<opponent>, strength.<group> or "
+                    "engaged.<mediator>"
                 ) from None
-            target[:] = picked
+            target[:] = picked.astype(target.dtype) if target.dtype == bool else picked
 
     # -- one day ------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class _Effect:
     opponent: str = ""  # the state acted against (attack, action) or the other party
     rung: int = 0
     note: str = ""
+    kind: str = ""  # an action's timeline kind (strike, clash, ...): what opens a channel
 
 
 def _effect(row: Any, scenario: Scenario) -> _Effect:
@@ -49,7 +50,7 @@ def _effect(row: Any, scenario: Scenario) -> _Effect:
     actor, target, kind = row.actor, row.target, row.kind
     if actor in states and target in states:
         if kind in ACTION_RUNGS:
-            return _Effect("action", actor, target, _action_rung(row))
+            return _Effect("action", actor, target, _action_rung(row), kind=kind)
         if kind in ("ceasefire", "agreement"):
             return _Effect(kind, actor, target)
         return _Effect("none", note=f"{kind}: no counterpart in the model")
@@ -71,7 +72,9 @@ def _effect(row: Any, scenario: Scenario) -> _Effect:
                 note=f"clash with {group} on {actor}'s own soil: the model has no such action",
             )
         if kind in ACTION_RUNGS and host != actor:
-            return _Effect("action", actor, host, _action_rung(row), f"on {group} in {host}")
+            return _Effect(
+                "action", actor, host, _action_rung(row), f"on {group} in {host}", kind=kind
+            )
     known = (*states, *groups, *scenario.timeline.aliases, UNNAMED_GROUP)
     if actor in known and target in known:
         return _Effect("none", note=f"{kind}: no counterpart in the model")

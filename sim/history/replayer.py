@@ -141,9 +141,11 @@ class ReplayResult:
         values: dict[str, dict[str, dict[str, Any]]] = {"states": {}, "militants": {}}
         for key, array in self.start.items():
             median = float(np.median(array))
-            value = (
+            value: Any = (
                 int(round(median)) if key.startswith("provocation.") else round(median, decimals)
             )
+            if key.startswith("engaged."):
+                value = bool(median > 0.5)
             set_path(values, start_path(key), value, create=True)
         return values
 
@@ -266,6 +268,9 @@ class _Walker:
         self.scenario = scenario
         self.draws = draws
         self.rows: list[dict[str, Any]] = []
+        # Per pair: the timeline kinds of its latest day with armed rows between the two states
+        # (or on a group one hosts), which open or close a mediator's channel (`opened_by`).
+        self.last_kinds: dict[frozenset, frozenset] = {}
         self.spread: list[tuple[np.ndarray, np.ndarray]] = []
         self.columns: list[str] = []
 
@@ -282,6 +287,11 @@ class _Walker:
             for p, pair in enumerate(pairs)
             if {effect.actor, effect.opponent} == set(pair)
         )
+        kinds: dict[frozenset, set[str]] = {}
+        for effect, _ in today:
+            if effect.role == "action":
+                kinds.setdefault(frozenset((effect.actor, effect.opponent)), set()).add(effect.kind)
+        self.last_kinds.update({pair: frozenset(k) for pair, k in kinds.items()})
         self.model.advance(
             GivenDay(
                 attacks=self._attacks([(e, d) for e, d in today if e.role == "attack"]),
@@ -382,11 +392,17 @@ class _Walker:
         in_ceasefire = [bool(c.all()) for c in model.in_ceasefire]
         age = [int(np.median(a)) for a in model.ceasefire_age]
         violations = [int(np.median(v)) for v in model.recorder.violations]
+        start = self._state()
+        for mid, spec in self.scenario.mediators.items():
+            if spec.opened_by:
+                # Open exactly when every armed row of the pair's latest such day is of its kind.
+                kinds = self.last_kinds.get(frozenset(spec.parties), frozenset())
+                start[f"engaged.{mid}"] = np.full(draws, kinds == {spec.opened_by}, float)
         return ReplayResult(
             paths=paths,
             low=low,
             high=high,
-            start=self._state(),
+            start=start,
             applied=applied,
             rung=dict(zip(names, rung, strict=True)),
             ceasefire=dict(zip(names, in_ceasefire, strict=True)),

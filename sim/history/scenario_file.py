@@ -42,8 +42,8 @@ def replayed_basis(events: str | Path) -> str:
     return f"replayed from {shown} by sim.history (docs/history.md)"
 
 
-START_FIELDS = ("pressure", "weariness", "grievance", "provocation", "harm", "strength")
-"""The keys of a state or a group that hold a starting value (the rest are parameters)."""
+START_FIELDS = ("pressure", "weariness", "grievance", "provocation", "harm", "strength", "engaged")
+"""The keys of a state, group or mediator that hold a starting value (the rest are parameters)."""
 
 
 def _yaml() -> YAML:

@@ -29,6 +29,9 @@ from sim.scenario.schema import (
     TimelineSpec,
 )
 
+CHANNEL_KINDS = ("clash", "strike", "closure", "statement")
+"""Timeline kinds of a state's action (`sim.history.ACTION_RUNGS`): what may open a channel."""
+
 
 def _check_number(value: Any, kind: type, path: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -226,6 +229,12 @@ def scenario_from_dict(data: Mapping[str, Any], path: str = "scenario") -> Scena
             )
         for party in spec.parties:
             _require_state(str(party), states, f"{mpath}.parties", "party")
+        if spec.opened_by and spec.opened_by not in CHANNEL_KINDS:
+            raise ConfigError(
+                f"{mpath}.opened_by",
+                f"must be a timeline kind of a state's action ({', '.join(CHANNEL_KINDS)}) or "
+                f"empty, got {spec.opened_by!r}",
+            )
         if set(spec.trust) != set(spec.parties):
             raise ConfigError(
                 f"{mpath}.trust",

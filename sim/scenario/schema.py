@@ -193,6 +193,14 @@ class MediatorSpec:
         It engages once the pair's rung reaches this, 0..5.
     attempt_rate : float
         Chance per engaged day of an attempt, in [0, 1].
+    opened_by : str
+        A timeline kind (``clash``, ``strike``, ...) that opens this channel: when it is set,
+        the replay (`sim.history`) makes `engaged` true exactly when the pair's latest armed row
+        between the two states (or a group one hosts) is of this kind. Empty (the default): the
+        mediator's engagement is not replayed.
+    engaged : bool
+        Starting value: whether the channel is open. A closed one never attempts; a run does not
+        open or close it (the model's own actions carry a rung, not a kind).
     """
 
     name: str
@@ -201,6 +209,8 @@ class MediatorSpec:
     trust: dict = _spec({}, _PROBABILITY)
     engage_rung: int = _spec(3, _RUNG)
     attempt_rate: float = _spec(0.1, _PROBABILITY)
+    opened_by: str = ""
+    engaged: bool = True
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,8 @@ def test_a_replayed_start_sets_each_kind_of_value_where_it_belongs(scenario):
     np.testing.assert_array_equal(afg.pressure, scenario.states["afghanistan"].pressure)
     hint = (
         "use pressure.<state>, weariness.<state>, grievance.<state>.<opponent>, "
-        "provocation.<state>.<opponent>, harm.<state>.<opponent> or strength.<group>"
+        "provocation.<state>.<opponent>, harm.<state>.<opponent>, strength.<group> or "
+        "engaged.<mediator>"
     )
     for bad in ("pressure.pakistan.afghanistan", "grievance.pakistan", "strength.ttp.x", "mood.x"):
         with pytest.raises(ValueError) as info:

@@ -218,7 +218,7 @@ class MilitantAgent(mesa.Agent):
 
 
 class MediatorAgent(mesa.Agent):
-    """A mediator: while the pair's rung is high enough and no ceasefire holds, tries for one."""
+    """A mediator: while engaged, at a high enough rung and with no ceasefire, tries for one."""
 
     def __init__(self, model: World, mid: str, spec: MediatorSpec) -> None:
         super().__init__(model)
@@ -231,7 +231,10 @@ class MediatorAgent(mesa.Agent):
     def mediate(self, rung: int, free: bool) -> bool:
         """Whether today's attempt, if any, produces a ceasefire."""
         if not (
-            free and rung >= self.spec.engage_rung and self.random.random() < self.spec.attempt_rate
+            free
+            and self.spec.engaged
+            and rung >= self.spec.engage_rung
+            and self.random.random() < self.spec.attempt_rate
         ):
             return False
         self.attempts += 1
