@@ -248,14 +248,16 @@ class CompiledDay:
         self.index = {sid: i for i, sid in enumerate(model.states)}
         index = self.index
         S, P = len(states), len(model.pairs)
+        # Index tables are unsigned: numba then leaves out its negative-index wraparound on
+        # every access through them.
         self.opponents = np.array(
-            [[index[o] for o in st.opponents] for st in states], np.int64
+            [[index[o] for o in st.opponents] for st in states], np.uint64
         ).reshape(S, S - 1)
-        self.pair_index = np.full((S, S), -1, np.int64)
+        self.pair_index = np.zeros((S, S), np.uint64)  # its diagonal is never read
         for (a, b), p in model.pair_index.items():
             self.pair_index[index[a], index[b]] = p
         self.pair_states = np.array(
-            [[index[a], index[b]] for a, b in model.pairs], np.int64
+            [[index[a], index[b]] for a, b in model.pairs], np.uint64
         ).reshape(P, 2)
         self.sf = np.array(
             [
@@ -283,7 +285,7 @@ class CompiledDay:
         width = max([len(g.targets) for g in militants], default=1)
         self.mi = np.zeros((G, 4), np.int64)
         self.mf = np.zeros((G, 13))
-        self.targets = np.zeros((G, width), np.int64)
+        self.targets = np.zeros((G, width), np.uint64)
         self.rates = np.zeros((G, width))
         self.targets_state = np.zeros((G, S), np.bool_)
         for g, group in enumerate(militants):

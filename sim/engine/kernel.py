@@ -213,6 +213,12 @@ def _geometric(u, mean):
     return np.int64(0)
 
 
+@njit(cache=True, inline="always")
+def _own(whole):
+    """An array for one replication's part of `whole` (its last axis numbers replications)."""
+    return np.empty(whole.shape[:-1], whole.dtype)
+
+
 @njit(cache=True)
 def days(
     first_day,
@@ -319,7 +325,59 @@ def days(
     militant_stream = S
     mediator_stream = S + G
     ladder_stream = S + G + M
+    # Replication r's state, copied out of the block's arrays for its days (`_r`): contiguous
+    # and without the replication index, its arrays take fewer operations to address, and its
+    # counters are local variables.
+    pressure_r = _own(pressure)
+    weariness_r = _own(weariness)
+    grievance_r = _own(grievance)
+    provocation_r = _own(provocation)
+    age_r = _own(age)
+    harm_r = _own(harm)
+    action_r = _own(action)
+    highest_r = _own(highest)
+    mil_deaths_r = _own(mil_deaths)
+    civ_deaths_r = _own(civ_deaths)
+    strikes_r = _own(strikes)
+    strength_r = _own(strength)
+    attacks_r = _own(attacks)
+    fighters_killed_r = _own(fighters_killed)
+    attempts_r = _own(attempts)
+    rung_r = _own(rung)
+    in_ceasefire_r = _own(in_ceasefire)
+    ceasefire_age_r = _own(ceasefire_age)
+    violation_history_r = _own(violation_history)
+    day_rung_r = _own(day_rung)
+    pair_made_r = _own(pair_made)
     for r in range(r0, r1):
+        pressure_r[...] = pressure[..., r]
+        weariness_r[...] = weariness[..., r]
+        grievance_r[...] = grievance[..., r]
+        provocation_r[...] = provocation[..., r]
+        age_r[...] = age[..., r]
+        harm_r[...] = harm[..., r]
+        action_r[...] = action[..., r]
+        highest_r[...] = highest[..., r]
+        mil_deaths_r[...] = mil_deaths[..., r]
+        civ_deaths_r[...] = civ_deaths[..., r]
+        strikes_r[...] = strikes[..., r]
+        strength_r[...] = strength[..., r]
+        attacks_r[...] = attacks[..., r]
+        fighters_killed_r[...] = fighters_killed[..., r]
+        attempts_r[...] = attempts[..., r]
+        rung_r[...] = rung[..., r]
+        in_ceasefire_r[...] = in_ceasefire[..., r]
+        ceasefire_age_r[...] = ceasefire_age[..., r]
+        violation_history_r[...] = violation_history[..., r]
+        day_rung_r[...] = day_rung[..., r]
+        pair_made_r[...] = pair_made[..., r]
+        max_rung_r = max_rung[r]
+        clashes_r = clashes[r]
+        battle_deaths_r = battle_deaths[r]
+        day_war_r = day_war[r]
+        ceasefires_made_r = ceasefires_made[r]
+        ceasefires_broken_r = ceasefires_broken[r]
+        ceasefire_days_r = ceasefire_days[r]
         for i in range(n_streams):
             anchor[i, 0], anchor[i, 1] = column[i, 0], column[i, 1]
             column[i, 0], column[i, 1] = _pcg_step(column[i, 0], column[i, 1], pcg[i, 2], pcg[i, 3])
@@ -328,23 +386,28 @@ def days(
             today = day % H
             # Start of the day: pressure and grievance decay, provocations age and are forgotten.
             for s in range(S):
-                pressure[s, r] *= sf[s, 0]
+                pressure_r[s] *= sf[s, 0]
                 for j in range(S - 1):
                     o = opponents[s, j]
-                    grievance[s, o, r] *= sf[s, 1]
-                    age[s, o, r] += 1
-                    if age[s, o, r] > sf[s, 2]:
-                        provocation[s, o, r] = 0
-                        harm[s, o, r] = 0.0
+                    grievance_r[s, o] *= sf[s, 1]
+                    age_r[s, o] += 1
+                    if age_r[s, o] > sf[s, 2]:
+                        provocation_r[s, o] = 0
+                        harm_r[s, o] = 0.0
             # 1-2. Militants attack; targets attribute, and their pressure and grievance grow.
             for g in range(G):
-                host, n_targets, slots, attack_rung = mi[g, 0], mi[g, 1], mi[g, 2], mi[g, 3]
+                host, n_targets, slots, attack_rung = (
+                    np.uint64(mi[g, 0]),
+                    mi[g, 1],
+                    mi[g, 2],
+                    mi[g, 3],
+                )
                 block = 2 + slots
                 for j in range(n_targets):
                     row = block * j
                     t = targets[g, j]
-                    tempo = rates[g, j] * strength[g, r]
-                    if t != host and in_ceasefire[pair_index[host, t], r]:
+                    tempo = rates[g, j] * strength_r[g]
+                    if t != host and in_ceasefire_r[pair_index[host, t]]:
                         tempo = tempo * mf[g, 0]
                     u0 = _draw(anchor, jumps, militant_stream + g, row)
                     # No attack when u0 < exp(-tempo). Since exp(-t) >= 1 - t, a u0 below
@@ -359,9 +422,11 @@ def days(
                     term = none * tempo
                     cdf = none + term
                     count = 1
+                    # The count is 1 + the k with u0 >= P(N < k); the cdf only grows.
                     for k in range(2, slots + 1):
-                        if u0 >= cdf:
-                            count += 1
+                        if u0 < cdf:
+                            break
+                        count += 1
                         term *= tempo / k
                         cdf += term
                     deaths = 0.0
@@ -370,25 +435,25 @@ def days(
                         if size >= mf[g, 7]:
                             x = np.floor(((1.0 - size) ** mf[g, 3] - 1.0) * mf[g, 4])
                             deaths += min(x, mf[g, 5])
-                    attacks[g, r] += count
+                    attacks_r[g] += count
                     if deaths > 0:
                         killed = np.int64(deaths)
                         soldiers = np.int64(np.floor(killed * mf[g, 6] + 0.5))
                         civilians = killed - soldiers
                         # The target suffers (State.suffer).
-                        mil_deaths[t, r] += soldiers
-                        civ_deaths[t, r] += civilians
-                        pressure[t, r] += sf[t, 3] * (soldiers + civilians)
-                        weariness[t, r] += sf[t, 4] * soldiers
+                        mil_deaths_r[t] += soldiers
+                        civ_deaths_r[t] += civilians
+                        pressure_r[t] += sf[t, 3] * (soldiers + civilians)
+                        weariness_r[t] += sf[t, 4] * soldiers
                     if t != host and _draw(anchor, jumps, militant_stream + g, row + 1) < mf[g, 1]:
                         # The target blames the host (State.provoked).
                         provoked_rung = attack_rung if deaths >= mf[g, 2] else 0
-                        current = provocation[t, host, r]
+                        current = provocation_r[t, host]
                         if provoked_rung > 0 and provoked_rung >= current:
-                            age[t, host, r] = 0
-                        provocation[t, host, r] = max(current, provoked_rung)
-                        harm[t, host, r] += deaths
-                        grievance[t, host, r] += sf[t, 5] * count + sf[t, 6] * deaths
+                            age_r[t, host] = 0
+                        provocation_r[t, host] = max(current, provoked_rung)
+                        harm_r[t, host] += deaths
+                        grievance_r[t, host] += sf[t, 5] * count + sf[t, 6] * deaths
             # 3. States decide (on the start-of-day rung), capped where they comply with a ceasefire
             for s in range(S):
                 for j in range(S - 1):
@@ -407,35 +472,35 @@ def days(
                             rule_par[s, 6],
                             rule_par[s, 7],
                         ),
-                        pressure[s, r],
-                        provocation[s, o, r],
-                        harm[s, o, r],
-                        grievance[s, o, r],
-                        weariness[s, r],
-                        rung[p, r],
+                        pressure_r[s],
+                        provocation_r[s, o],
+                        harm_r[s, o],
+                        grievance_r[s, o],
+                        weariness_r[s],
+                        rung_r[p],
                         sf[s, 8],
                         sf[s, 9],
                         _draw(anchor, jumps, s, row),
                     )
                     wanted = min(max(wanted, 0), MAX_RUNG)
-                    if in_ceasefire[p, r] and _draw(anchor, jumps, s, row + 1) < sf[s, 7]:
+                    if in_ceasefire_r[p] and _draw(anchor, jumps, s, row + 1) < sf[s, 7]:
                         wanted = min(wanted, cap)
-                    action[s, o, r] = wanted
+                    action_r[s, o] = wanted
             for s in range(S):
                 for j in range(S - 1):
                     o = opponents[s, j]
-                    a = action[s, o, r]
-                    highest[s, o, r] = max(highest[s, o, r], a)
-                    if a > 0 and a >= min(provocation[s, o, r], 2):
-                        provocation[s, o, r] = 0
-                        harm[s, o, r] = 0.0
+                    a = action_r[s, o]
+                    highest_r[s, o] = max(highest_r[s, o], a)
+                    if a > 0 and a >= min(provocation_r[s, o], 2):
+                        provocation_r[s, o] = 0
+                        harm_r[s, o] = 0.0
             # 4. Consequences, and each pair's rung rises to the highest action.
             for p in range(P):
-                start[p] = rung[p, r]
+                start[p] = rung_r[p]
             for s in range(S):
                 for j in range(S - 1):
                     o = opponents[s, j]
-                    a = action[s, o, r]
+                    a = action_r[s, o]
                     if a == 0:
                         continue
                     row = STATE_DRAWS * j
@@ -443,56 +508,56 @@ def days(
                     civilians = _geometric(_draw(anchor, jumps, s, row + 3), inflict[s, 1, a])
                     fighters = _geometric(_draw(anchor, jumps, s, row + 4), inflict[s, 2, a])
                     # The opponent suffers and is provoked (State.consequences).
-                    mil_deaths[o, r] += soldiers
-                    civ_deaths[o, r] += civilians
-                    pressure[o, r] += sf[o, 3] * (soldiers + civilians)
-                    weariness[o, r] += sf[o, 4] * soldiers
-                    current = provocation[o, s, r]
+                    mil_deaths_r[o] += soldiers
+                    civ_deaths_r[o] += civilians
+                    pressure_r[o] += sf[o, 3] * (soldiers + civilians)
+                    weariness_r[o] += sf[o, 4] * soldiers
+                    current = provocation_r[o, s]
                     if a > 0 and a >= current:
-                        age[o, s, r] = 0
-                    provocation[o, s, r] = max(current, a)
+                        age_r[o, s] = 0
+                    provocation_r[o, s] = max(current, a)
                     lost = float(soldiers + civilians)
-                    harm[o, s, r] += lost
-                    grievance[o, s, r] += sf[o, 5] * (1.0 if a >= 2 else 0.0) + sf[o, 6] * lost
+                    harm_r[o, s] += lost
+                    grievance_r[o, s] += sf[o, 5] * (1.0 if a >= 2 else 0.0) + sf[o, 6] * lost
                     if a == 3:
-                        strikes[s, r] += 1
+                        strikes_r[s] += 1
                     if a >= 4:
-                        clashes[r] += 1
-                    battle_deaths[r] += soldiers + fighters
+                        clashes_r += 1
+                    battle_deaths_r += soldiers + fighters
                     for g in range(G):
-                        if mi[g, 0] != o:
+                        if np.uint64(mi[g, 0]) != o:
                             continue
-                        fighters_killed[g, r] += np.int64(np.floor(fighters * mf[g, 12] + 0.5))
+                        fighters_killed_r[g] += np.int64(np.floor(fighters * mf[g, 12] + 0.5))
                         if targets_state[g, s]:
                             factor = 1.0 - mf[g, 8] if a >= 3 else 1.0
-                            strength[g, r] = strength[g, r] * factor + mf[g, 11] * civilians
+                            strength_r[g] = strength_r[g] * factor + mf[g, 11] * civilians
             for p in range(P):
                 a, b = pair_states[p, 0], pair_states[p, 1]
-                top_action[p] = max(action[a, b, r], action[b, a, r])
+                top_action[p] = max(action_r[a, b], action_r[b, a])
                 escalated[p] = max(start[p], top_action[p])
             # 5. Ceasefires end or are made.
             for p in range(P):
-                free[p] = not in_ceasefire[p, r]
+                free[p] = not in_ceasefire_r[p]
             for p in range(P):
                 a, b = pair_states[p, 0], pair_states[p, 1]
                 violations = 0
-                if in_ceasefire[p, r]:
-                    violations = int(action[a, b, r] > cap) + int(action[b, a, r] > cap)
-                violation_history[p, today, r] = violations
+                if in_ceasefire_r[p]:
+                    violations = int(action_r[a, b] > cap) + int(action_r[b, a] > cap)
+                violation_history_r[p, today] = violations
                 total = 0
                 if cf_code == 3:
                     for back in range(window):
-                        total += violation_history[p, (day - back) % H, r]
-                if in_ceasefire[p, r] and _ends(
+                        total += violation_history_r[p, (day - back) % H]
+                if in_ceasefire_r[p] and _ends(
                     cf_code,
                     cf,
-                    ceasefire_age[p, r],
+                    ceasefire_age_r[p],
                     violations,
                     total,
                     _draw(anchor, jumps, ladder_stream + p, 1),
                 ):
-                    in_ceasefire[p, r] = False
-                    ceasefires_broken[r] += 1
+                    in_ceasefire_r[p] = False
+                    ceasefires_broken_r += 1
             for p in range(P):
                 made[p] = False
             for m in range(M):
@@ -504,8 +569,8 @@ def days(
                     and escalated[p] >= med_i[m, 1]
                     and _draw(anchor, jumps, i, 0) < med_f[m, 0]
                 ):
-                    attempts[m, r] += 1
-                    cost = weariness[med_i[m, 2], r] + weariness[med_i[m, 3], r]
+                    attempts_r[m] += 1
+                    cost = weariness_r[med_i[m, 2]] + weariness_r[med_i[m, 3]]
                     at = float(escalated[p])
                     if _agree(
                         cf_code, cf, med_f[m, 1], med_f[m, 2], cost, at, _draw(anchor, jumps, i, 1)
@@ -513,21 +578,21 @@ def days(
                         made[p] = True
             for p in range(P):
                 a, b = pair_states[p, 0], pair_states[p, 1]
-                if in_ceasefire[p, r]:
-                    ceasefire_age[p, r] += 1
+                if in_ceasefire_r[p]:
+                    ceasefire_age_r[p] += 1
                 if made[p]:
-                    in_ceasefire[p, r] = True
-                    ceasefire_age[p, r] = 0
+                    in_ceasefire_r[p] = True
+                    ceasefire_age_r[p] = 0
                     for h in range(H):
-                        violation_history[p, h, r] = 0
-                    ceasefires_made[r] += 1
-                    pair_made[p, r] += 1
-                    provocation[a, b, r] = 0
-                    harm[a, b, r] = 0.0
-                    provocation[b, a, r] = 0
-                    harm[b, a, r] = 0.0
-                if in_ceasefire[p, r]:
-                    ceasefire_days[r] += 1
+                        violation_history_r[p, h] = 0
+                    ceasefires_made_r += 1
+                    pair_made_r[p] += 1
+                    provocation_r[a, b] = 0
+                    harm_r[a, b] = 0.0
+                    provocation_r[b, a] = 0
+                    harm_r[b, a] = 0.0
+                if in_ceasefire_r[p]:
+                    ceasefire_days_r += 1
             # 6. Rung update and decay; outcomes; militants recover.
             top = 0
             for p in range(P):
@@ -537,23 +602,51 @@ def days(
                     and _draw(anchor, jumps, ladder_stream + p, 0) < decay
                 )
                 if made[p]:
-                    rung[p, r] = min(escalated[p], ceasefire_rung)
+                    rung_r[p] = min(escalated[p], ceasefire_rung)
                 else:
-                    rung[p, r] = escalated[p] - decays
+                    rung_r[p] = escalated[p] - decays
                 top = max(top, escalated[p])
             for k in range(start_rung + 1, MAX_RUNG + 1):
-                if top >= k and np.isnan(day_rung[k, r]):
-                    day_rung[k, r] = day
-            max_rung[r] = max(max_rung[r], top)
-            if battle_deaths[r] >= war_deaths and np.isnan(day_war[r]):
-                day_war[r] = day
+                if top >= k and np.isnan(day_rung_r[k]):
+                    day_rung_r[k] = day
+            max_rung_r = max(max_rung_r, top)
+            if battle_deaths_r >= war_deaths and np.isnan(day_war_r):
+                day_war_r = day
             for g in range(G):
-                strength[g, r] = min(1.0 + (strength[g, r] - 1.0) * mf[g, 9], mf[g, 10])
+                strength_r[g] = min(1.0 + (strength_r[g] - 1.0) * mf[g, 9], mf[g, 10])
             # The next day's row 0: a jump over this day's rows.
             for i in range(n_streams):
                 k = counts[i]
                 high, low = _mul128(anchor[i, 0], anchor[i, 1], jumps[i, k, 0], jumps[i, k, 1])
                 anchor[i, 0], anchor[i, 1] = _add128(high, low, jumps[i, k, 2], jumps[i, k, 3])
+        pressure[..., r] = pressure_r
+        weariness[..., r] = weariness_r
+        grievance[..., r] = grievance_r
+        provocation[..., r] = provocation_r
+        age[..., r] = age_r
+        harm[..., r] = harm_r
+        action[..., r] = action_r
+        highest[..., r] = highest_r
+        mil_deaths[..., r] = mil_deaths_r
+        civ_deaths[..., r] = civ_deaths_r
+        strikes[..., r] = strikes_r
+        strength[..., r] = strength_r
+        attacks[..., r] = attacks_r
+        fighters_killed[..., r] = fighters_killed_r
+        attempts[..., r] = attempts_r
+        rung[..., r] = rung_r
+        in_ceasefire[..., r] = in_ceasefire_r
+        ceasefire_age[..., r] = ceasefire_age_r
+        violation_history[..., r] = violation_history_r
+        day_rung[..., r] = day_rung_r
+        pair_made[..., r] = pair_made_r
+        max_rung[r] = max_rung_r
+        clashes[r] = clashes_r
+        battle_deaths[r] = battle_deaths_r
+        day_war[r] = day_war_r
+        ceasefires_made[r] = ceasefires_made_r
+        ceasefires_broken[r] = ceasefires_broken_r
+        ceasefire_days[r] = ceasefire_days_r
     for i in range(n_streams):
         steps = np.uint64(n_days * counts[i] * BLOCK)
         pcg[i, 0], pcg[i, 1] = pcg_advance(pcg[i, 0], pcg[i, 1], pcg[i, 2], pcg[i, 3], steps)
