@@ -125,14 +125,19 @@ def _expit(x: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def _decide(code, par, pressure, received, harm, grievance, weariness, rung, resolve, restraint, u):
+def _decide(
+    code, par, pressure, received, harm, grievance, weariness, rung, resolve, restraint, a, j, i, k
+):
     """The rung a state wants (before the ceasefire cap); mirrors `sim.rules.retaliation`.
 
     `par` is a tuple of the rule's parameters: scalars, not an array, so that no reference
-    counting (an atomic operation per array argument) runs on the hot path.
+    counting (an atomic operation per array argument) runs on the hot path. The decision's
+    uniform is ``_draw(a, j, i, k)``, computed only when the rule reads it (most days a state
+    received nothing).
     """
     if code == 0:
         return 0
+    u = _draw(a, j, i, k) if code == 5 or code == 6 or received > 0 else 1.0
     if code == 6:
         return min(rung + 1, MAX_RUNG) if u < par[0] else 0
     if code == 5:
@@ -145,7 +150,7 @@ def _decide(code, par, pressure, received, harm, grievance, weariness, rung, res
             - par[5] * weariness
         )
         return min(max(received, 1) + int(par[6]), MAX_RUNG) if u < _expit(log_odds) else 0
-    if not (received > 0 and u < par[0]):
+    if received <= 0 or u >= par[0]:
         return 0
     if code == 1:
         return received
@@ -381,9 +386,10 @@ def days(
         for i in range(n_streams):
             anchor[i, 0], anchor[i, 1] = column[i, 0], column[i, 1]
             column[i, 0], column[i, 1] = _pcg_step(column[i, 0], column[i, 1], pcg[i, 2], pcg[i, 3])
+        # Today's column of the violation history, moved on a day at a time (no division).
+        today = first_day % H
         for d in range(n_days):
             day = first_day + d
-            today = day % H
             # Start of the day: pressure and grievance decay, provocations age and are forgotten.
             for s in range(S):
                 pressure_r[s] *= sf[s, 0]
@@ -480,7 +486,10 @@ def days(
                         rung_r[p],
                         sf[s, 8],
                         sf[s, 9],
-                        _draw(anchor, jumps, s, row),
+                        anchor,
+                        jumps,
+                        s,
+                        row,
                     )
                     wanted = min(max(wanted, 0), MAX_RUNG)
                     if in_ceasefire_r[p] and _draw(anchor, jumps, s, row + 1) < sf[s, 7]:
@@ -614,6 +623,7 @@ def days(
                 day_war_r = day
             for g in range(G):
                 strength_r[g] = min(1.0 + (strength_r[g] - 1.0) * mf[g, 9], mf[g, 10])
+            today = today + 1 if today + 1 < H else 0
             # The next day's row 0: a jump over this day's rows.
             for i in range(n_streams):
                 k = counts[i]
