@@ -105,3 +105,72 @@ def test_a_given_day_lands_its_attacks_and_actions_with_their_counts(seed_scenar
     np.testing.assert_array_equal(model.in_ceasefire, [[True, True]])
     np.testing.assert_array_equal(model.rung, [[1, 1]])  # ceasefire_rung
     np.testing.assert_array_equal(model.ceasefires_made, [1, 1])
+
+
+class _Spy:
+    """A user rule that keeps what the model hands it and asks for `rung`."""
+
+    def __init__(self, rung):
+        self.rung, self.seen = rung, []
+
+    def decide(self, inputs, u):
+        self.seen.append((inputs, u.copy()))
+        return np.full(u.shape, self.rung)
+
+
+def test_a_rule_reads_its_own_states_arrays_and_its_pairs_rung_and_ceasefire(seed_scenario):
+    model = EscalationModel(seed_scenario, replications=3, seed=2)
+    model.rung[0] = [0, 2, 5]
+    model.in_ceasefire[0] = [True, False, True]
+    spies = {}
+    for sid, state in model.states.items():
+        state.rule = spies[sid] = _Spy(9 if sid == "pakistan" else -1)
+    expected = {}
+    for sid, state in model.states.items():
+        (o,) = state.opponents
+        expected[sid] = dict(
+            received=state.provocation[o].copy(),
+            weariness=state.weariness.copy(),
+            rung=model.rung[0].copy(),
+            in_ceasefire=model.in_ceasefire[0].copy(),
+        )
+    model.states["pakistan"].decide()
+    model.states["afghanistan"].decide()
+    for sid, spy in spies.items():
+        state = model.states[sid]
+        ((inputs, u),) = spy.seen
+        for name, value in expected[sid].items():
+            np.testing.assert_array_equal(getattr(inputs, name), value, f"{sid} {name}")
+        assert inputs.resolve == seed_scenario.states[sid].resolve
+        assert inputs.restraint == seed_scenario.states[sid].restraint
+        np.testing.assert_array_equal(u, state.draws[0])
+    # A rule's answer is clipped to the ladder: 9 is rung 5, -1 is no action; a complying state
+    # under a ceasefire acts at most at the cap (1).
+    pak, afg = model.states["pakistan"], model.states["afghanistan"]
+    complied = model.in_ceasefire[0] & (pak.draws[1] < seed_scenario.states["pakistan"].compliance)
+    np.testing.assert_array_equal(pak.action["afghanistan"], np.where(complied, 1, 5))
+    np.testing.assert_array_equal(afg.action["pakistan"], [0, 0, 0])
+
+
+def test_the_compiled_engine_runs_the_compiled_day(seed_scenario):
+    # The compiled day refuses a user rule: a model set to it must not quietly run NumPy.
+    user = edited(seed_scenario, states__pakistan__retaliation={"_target_": "user_rules.AlwaysAt"})
+    model = EscalationModel(user, replications=2, engine="compiled")
+    with pytest.raises(ValueError, match="the compiled day runs built-in rules only"):
+        model.run(1)
+    numpy = EscalationModel(user, replications=2)
+    numpy.run(3)
+    assert numpy.day == 3
+
+
+def test_unknown_start_paths_raise_a_key_error_naming_the_key():
+    with pytest.raises(KeyError) as info:
+        start_path("mood.a")
+    assert info.value.args == ("mood.a",)
+
+
+def test_a_trajectory_before_the_first_day_is_the_start(seed_scenario):
+    model = EscalationModel(seed_scenario, replications=2, record_trajectory=True)
+    out = model.trajectory()
+    assert out["day"].tolist() == [0, 0] and out["rung"].tolist() == [3, 3]
+    assert out["pressure_pakistan"].tolist() == [0.5, 0.5]

@@ -195,3 +195,72 @@ def test_no_snapshot_is_kept_unless_the_trajectory_is_recorded():
     rec = Recorder([("a", "b")], np.zeros((1, 2), np.int8), 0, 10)
     rec.snapshot(None)  # not even read
     assert rec._trajectory == []
+
+
+def test_the_outcome_table_holds_every_counter_of_every_actor():
+    rec = Recorder([("a", "b")], np.array([[1, 2]], np.int8), 1, 5, first_replication=7)
+    rec.action(1, "a", "b", slice(None), np.array([4, 2], np.int8), *[np.array([3, 1])] * 3)
+    rec.action(1, "b", "a", slice(None), np.array([5, 0], np.int8), *[np.array([1, 0])] * 3)
+    rec.ceasefire_check(1, 0, np.array([False, True]), np.zeros(2, int), [0, 0], [0, 0])
+    rec.ceasefires(1, 0, np.array([True, False]), np.array([True, False]), [0, 0])
+    rec.rungs(1, np.array([[5, 2]]))
+
+    def state(military, civilian, strikes):
+        return SimpleNamespace(
+            military_deaths=np.array(military),
+            civilian_deaths=np.array(civilian),
+            strikes=np.array(strikes),
+        )
+
+    def group(killed, attacks):
+        return SimpleNamespace(fighters_killed=np.array(killed), attacks=np.array(attacks))
+
+    model = SimpleNamespace(
+        day=1,
+        states={"a": state([1, 2], [3, 4], [5, 6]), "b": state([7, 8], [9, 10], [11, 12])},
+        militants={"g": group([13, 14], [15, 16]), "h": group([17, 18], [19, 20])},
+    )
+    out = rec.outcomes(model)
+    nan = np.nan
+    expected = pd.DataFrame(
+        {
+            "replication": np.array([7, 8], np.int64),
+            "max_rung": np.array([5, 2], np.int8),
+            "day_rung_0": [0.0, 0.0],
+            "day_rung_1": [0.0, 0.0],
+            "day_rung_2": [1.0, 1.0],
+            "day_rung_3": [1.0, nan],
+            "day_rung_4": [1.0, nan],
+            "day_rung_5": [1.0, nan],
+            "military_deaths_a": [1, 2],
+            "civilian_deaths_a": [3, 4],
+            "military_deaths_b": [7, 8],
+            "civilian_deaths_b": [9, 10],
+            "militant_deaths_g": [13, 14],
+            "attacks_g": [15, 16],
+            "militant_deaths_h": [17, 18],
+            "attacks_h": [19, 20],
+            "strikes_a": [5, 6],
+            "strikes_b": [11, 12],
+            "clashes": [2, 0],
+            "ceasefires_made": [1, 0],
+            "ceasefires_broken": [0, 1],
+            "ceasefire_days": [1, 0],
+            "battle_deaths": [8, 2],  # soldiers and fighters: 3 + 3 + 1 + 1, and 1 + 1
+            "war": [True, False],  # war_deaths 5: at 8 a war, at 2 not
+            "day_war": [1.0, nan],
+        }
+    )
+    pd.testing.assert_frame_equal(out, expected)
+    assert out.attrs == {"horizon": 1, "start_rung": 1}
+    # The table is a copy: a later day leaves it as it was.
+    rec.action(2, "a", "b", slice(None), np.array([4, 4], np.int8), *[np.array([9, 9])] * 3)
+    model.states["a"].military_deaths += 100
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_war_starts_at_war_deaths_exactly():
+    rec = Recorder([("a", "b")], np.zeros((1, 3), np.int8), 0, 5)
+    rec.action(1, "a", "b", slice(None), np.full(3, 4, np.int8), np.array([4, 5, 6]), 0, 0)
+    model = SimpleNamespace(day=1, states={}, militants={})
+    assert rec.outcomes(model)["war"].tolist() == [False, True, True]
