@@ -216,3 +216,119 @@ def test_a_mediator_attempts_where_free_at_its_engage_rung_and_by_its_rate(scena
     agree.clear()
     made = qatar.mediate(np.full(6, 3), np.ones(6, bool))
     assert not made.any() and agree == []
+
+
+def test_a_days_attacks_from_given_uniforms_computed_replication_by_replication(scenario):
+    """`MilitantGroup.attack` against a scalar reading of docs/model.md, uniforms chosen to sit
+    on every boundary: exactly P(no attack), exactly the attribution chance, exactly the
+    uniform below which an attack kills no one."""
+    R = 6
+    model = EscalationModel(scenario, replications=R, seed=1)
+    ttp, pak = model.militants["ttp"], model.states["pakistan"]
+    spec = scenario.militants["ttp"]  # rate 1.317, 4 slots, attribution 0.8, spoiler 1.2
+    ttp.strength = np.array([1.0, 0.6, 1.0, 1.4, 1.0, 1.0])
+    model.in_ceasefire[0] = [False, False, False, False, True, True]
+    tempo = 1.317 * ttp.strength * np.where(model.in_ceasefire[0], 1.2, 1.0)
+    p0 = np.exp(-tempo)
+    z = ttp._zero_below
+    u = np.array(
+        [
+            [p0[0], 0.01, 0.999, 0.93, p0[4] - 1e-9, 0.97],  # whether and how many attacks
+            [0.8, 0.5, 0.1, 0.79, 0.5, 0.2],  # attribution (blamed below 0.8)
+            [z, 0.5, 0.9, 0.99, 0.9, 0.995],  # deaths of the 1st attack
+            [0.99, 0.99, np.nextafter(z, 0), 0.95, 0.9, 0.9],  # 2nd
+            [0.99, 0.99, 0.999, 0.2, 0.9, 0.9],  # 3rd
+            [0.99, 0.99, 0.98, 0.99, 0.9, 0.9],  # 4th
+        ]
+    )
+    ttp.stream = _fixed(u)
+    g0 = pak.grievance["afghanistan"].copy()
+    p_before = pak.provocation["afghanistan"].copy()
+    ((target, where, count, deaths),) = ttp.attack()
+    law = stats.lomax(spec.casualty_alpha - 1.0, scale=spec.casualty_scale)
+    exp_count, exp_deaths = np.zeros(R, int), np.zeros(R, int)
+    for r in range(R):
+        if u[0, r] < p0[r]:
+            continue
+        exp_count[r] = max(1, min(stats.poisson.ppf(u[0, r], tempo[r]), 4))
+        for s in range(exp_count[r]):
+            if u[2 + s, r] >= z:
+                exp_deaths[r] += min(np.floor(law.ppf(u[2 + s, r])), spec.max_deaths_per_attack)
+    assert target == "pakistan"
+    np.testing.assert_array_equal(where, np.flatnonzero(exp_count))
+    assert exp_count.tolist()[:2] == [1, 0] and exp_count[4] == 0 and exp_deaths[0] >= 1
+    np.testing.assert_array_equal(count, exp_count[where])
+    np.testing.assert_array_equal(deaths, exp_deaths[where])
+    np.testing.assert_array_equal(ttp.attacks, exp_count)
+    soldiers = np.floor(exp_deaths * 0.55 + 0.5)
+    np.testing.assert_array_equal(pak.military_deaths, soldiers)
+    np.testing.assert_array_equal(pak.civilian_deaths, exp_deaths - soldiers)
+    blamed = (exp_count > 0) & (u[1] < 0.8)
+    assert blamed.tolist() == [False, False, True, True, False, True]
+    np.testing.assert_allclose(
+        pak.grievance["afghanistan"] - g0, blamed * (0.1 * exp_count + 0.01 * exp_deaths)
+    )
+    major = blamed & (exp_deaths >= 10)
+    np.testing.assert_array_equal(
+        pak.provocation["afghanistan"], np.where(major, np.maximum(p_before, 2), p_before)
+    )
+
+
+def test_an_attack_on_the_host_itself_provokes_no_one(scenario):
+    model = EscalationModel(scenario, replications=2, seed=1)
+    iskp, afg = model.militants["iskp"], model.states["afghanistan"]
+    u = np.full((8, 2), 0.999)  # many attacks on both targets, all blamed, many dead
+    u[1] = 0.0
+    iskp.stream = _fixed(u)
+    grievance = {o: afg.grievance[o].copy() for o in afg.opponents}
+    out = iskp.attack()
+    assert [t for t, *_ in out] == ["pakistan", "afghanistan"]
+    assert (out[1][3] > 0).all() and (afg.military_deaths + afg.civilian_deaths > 0).all()
+    for o in afg.opponents:
+        np.testing.assert_array_equal(afg.grievance[o], grievance[o])
+
+
+def _three_states(seed_scenario):
+    data = seed_scenario.to_dict()
+    data["priors"] = {}
+    iran = dict(data["states"]["afghanistan"], name="Iran")
+    iran.update(grievance={}, provocation={}, harm={})
+    data["states"]["iran"] = iran
+    return scenario_from_dict(data)
+
+
+def test_with_two_opponents_each_one_has_its_own_block_of_uniforms(seed_scenario):
+    model = EscalationModel(_three_states(seed_scenario), replications=3, seed=4)
+    pak = model.states["pakistan"]
+    assert pak.opponents == ["afghanistan", "iran"]
+    u = np.random.default_rng(6).random((2 * STATE_DRAWS, 3))
+    pak.draws = u
+    pak.action["afghanistan"][:] = 0  # the first opponent: no action
+    pak.action["iran"][:] = [3, 0, 4]
+    ((o, where, rung, *deaths),) = pak.inflict()
+    assert o == "iran"
+    np.testing.assert_array_equal(where, [0, 2])
+    for k, got in enumerate(deaths):
+        means = pak._inflict[k, [3, 4]]
+        np.testing.assert_array_equal(got, geometric(u[STATE_DRAWS + 2 + k, [0, 2]], means))
+
+
+def test_mediation_attempts_add_up_over_days(scenario):
+    model = EscalationModel(scenario, replications=2, seed=1)
+    qatar = model.mediators["qatar"]
+    qatar.stream = _fixed(np.zeros((2, 2)))
+    model.spec = SimpleNamespace(ceasefire=SimpleNamespace(agree=lambda t, v: np.zeros(v.size)))
+    for _ in range(3):
+        qatar.mediate(np.array([4, 3]), np.ones(2, bool))
+    np.testing.assert_array_equal(qatar.attempts, [3, 0])
+
+
+def test_each_state_complies_below_its_chance_exactly(scenario):
+    model = EscalationModel(scenario, replications=3, seed=1)
+    pak = model.states["pakistan"]
+    pak.rule = SimpleNamespace(decide=lambda inputs, u: np.full(u.shape, 4))
+    c = scenario.states["pakistan"].compliance
+    pak.stream = _fixed(np.array([[0.5] * 3, [c, np.nextafter(c, 0), c], *[[0.5] * 3] * 3]))
+    model.in_ceasefire[0] = [True, True, False]
+    pak.decide()
+    np.testing.assert_array_equal(pak.action["afghanistan"], [4, 1, 4])
