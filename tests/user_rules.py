@@ -25,3 +25,14 @@ class NeverAgree:
 
     def ends(self, status, u: np.ndarray) -> np.ndarray:
         return np.ones(u.shape, dtype=bool)
+
+
+class AnswersInNumbers:
+    """A ceasefire rule that answers with 0/1 numbers rather than booleans: always agreed, and
+    ended on the day after it was made (its first day in force)."""
+
+    def agree(self, talks, u: np.ndarray) -> np.ndarray:
+        return np.ones(u.shape)
+
+    def ends(self, status, u: np.ndarray) -> np.ndarray:
+        return (status.days_in >= 1).astype(float)

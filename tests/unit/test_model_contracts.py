@@ -174,3 +174,18 @@ def test_a_trajectory_before_the_first_day_is_the_start(seed_scenario):
     out = model.trajectory()
     assert out["day"].tolist() == [0, 0] and out["rung"].tolist() == [3, 3]
     assert out["pressure_pakistan"].tolist() == [0.5, 0.5]
+
+
+def test_a_ceasefire_rule_may_answer_in_numbers(seed_scenario):
+    # The model reads a rule's answers as booleans, whatever their type (0/1 floats here).
+    numbers = edited(
+        seed_scenario,
+        in_ceasefire=True,
+        ceasefire_days=0,
+        ceasefire={"_target_": "user_rules.AnswersInNumbers"},
+    )
+    model = EscalationModel(numbers, replications=3, seed=1)
+    model.step()  # day 1: the ceasefire of age 0 holds, and ages
+    np.testing.assert_array_equal(model.in_ceasefire, [[True] * 3])
+    model.step()  # day 2: age 1, it ends
+    np.testing.assert_array_equal(model.ceasefires_broken, [1, 1, 1])
