@@ -332,3 +332,31 @@ def test_each_state_complies_below_its_chance_exactly(scenario):
     model.in_ceasefire[0] = [True, True, False]
     pak.decide()
     np.testing.assert_array_equal(pak.action["afghanistan"], [4, 1, 4])
+
+
+def test_a_uniform_exactly_on_the_poisson_cdf_counts_the_next_attack():
+    rate, p0 = np.array([0.7]), np.exp(-np.array([0.7]))
+    cdf1 = p0 + p0 * rate  # P(K <= 1), summed as the model sums it
+    assert _poisson_tail(cdf1, rate, p0, 4).tolist() == [2]
+    assert _poisson_tail(np.nextafter(cdf1, 0), rate, p0, 4).tolist() == [1]
+
+
+def test_words_and_no_action_answer_nothing_and_keep_the_harm(scenario):
+    model = EscalationModel(scenario, replications=3, seed=1)
+    afg = model.states["afghanistan"]
+    afg.provocation["pakistan"][:] = 0
+    afg.harm["pakistan"][:] = [5.0, 5.0, 5.0]
+    afg.action["pakistan"][:] = [0, 1, 2]
+    afg.answer()
+    # Harm without a provocation (minor attacks) stays until an action answers it.
+    np.testing.assert_array_equal(afg.harm["pakistan"], [5.0, 0.0, 0.0])
+    np.testing.assert_array_equal(afg.highest["pakistan"], [0, 1, 2])
+
+
+def test_a_provocation_at_rung_zero_does_not_restart_the_memory(scenario):
+    model = EscalationModel(scenario, replications=2, seed=1)
+    afg = model.states["afghanistan"]
+    afg.provocation["pakistan"][:] = 0
+    afg.provocation_age["pakistan"][:] = 4
+    afg.provoked("pakistan", np.arange(2), np.array([0, 1], np.int8), np.ones(2), np.ones(2))
+    np.testing.assert_array_equal(afg.provocation_age["pakistan"], [4, 0])

@@ -189,3 +189,37 @@ def test_a_ceasefire_rule_may_answer_in_numbers(seed_scenario):
     np.testing.assert_array_equal(model.in_ceasefire, [[True] * 3])
     model.step()  # day 2: age 1, it ends
     np.testing.assert_array_equal(model.ceasefires_broken, [1, 1, 1])
+
+
+def test_the_defaults_are_one_replication_seed_zero_from_replication_zero(seed_scenario):
+    model = EscalationModel(seed_scenario)
+    assert (model.R, model.seed, model.first_replication, model.chunk) == (1, 0, 0, 0)
+    assert not model.record_events and not model.record_trajectory
+    model.step()
+    expected = ReplicationStreams(0, "state", "pakistan", 0, 1).random(5)
+    np.testing.assert_array_equal(model.states["pakistan"].draws, expected)
+
+
+def test_the_rung_decays_below_the_decay_chance_exactly_and_from_rung_one(seed_scenario):
+    # No action and no ceasefire: each replication's rung decays by one where its ladder
+    # uniform is below `decay` (0.05), rung 1 included; rung 0 stays.
+    quiet = edited(
+        seed_scenario,
+        in_ceasefire=False,
+        start_rung=1,
+        ceasefire={"name": "none"},
+        states__pakistan__retaliation={"name": "none"},
+        states__afghanistan__retaliation={"name": "none"},
+    )
+    model = EscalationModel(quiet, replications=4, seed=1)
+    model.rung[0] = [1, 1, 2, 0]
+    decay = quiet.decay
+    model.ladder_rng = [
+        type(
+            "Fixed",
+            (),
+            {"random": lambda self, n: np.array([[decay, np.nextafter(decay, 0), 0.0, 0.0]] * 2)},
+        )()
+    ]
+    model.step()
+    np.testing.assert_array_equal(model.rung, [[1, 0, 1, 0]])

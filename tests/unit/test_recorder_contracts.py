@@ -264,3 +264,10 @@ def test_war_starts_at_war_deaths_exactly():
     rec.action(1, "a", "b", slice(None), np.full(3, 4, np.int8), np.array([4, 5, 6]), 0, 0)
     model = SimpleNamespace(day=1, states={}, militants={})
     assert rec.outcomes(model)["war"].tolist() == [False, True, True]
+
+
+def test_violations_add_up_over_days():
+    rec = _recorder(events=False)
+    for day in (1, 2):
+        rec.ceasefire_check(day, 0, np.zeros(3, bool), np.array([1, 0, 2]), [0] * 3, [0] * 3)
+    np.testing.assert_array_equal(rec.violations, [[2, 0, 4], [0, 0, 0]])
