@@ -360,3 +360,45 @@ def test_a_provocation_at_rung_zero_does_not_restart_the_memory(scenario):
     afg.provocation_age["pakistan"][:] = 4
     afg.provoked("pakistan", np.arange(2), np.array([0, 1], np.int8), np.ones(2), np.ones(2))
     np.testing.assert_array_equal(afg.provocation_age["pakistan"], [4, 0])
+
+
+def test_each_state_starts_from_its_own_values_toward_each_opponent(seed_scenario):
+    three = _three_states(seed_scenario)
+    model = EscalationModel(three, replications=2, seed=1)
+    pak, afg, iran = (model.states[s] for s in ("pakistan", "afghanistan", "iran"))
+    # From the scenario: Pakistan toward Afghanistan (grievance 1.019, provocation 1, harm 0);
+    # Afghanistan toward Pakistan (0.655, 3, 9.0).
+    np.testing.assert_array_equal(pak.grievance["afghanistan"], [1.019] * 2)
+    np.testing.assert_array_equal(pak.provocation["afghanistan"], [1] * 2)
+    np.testing.assert_array_equal(afg.grievance["pakistan"], [0.655] * 2)
+    np.testing.assert_array_equal(afg.provocation["pakistan"], [3] * 2)
+    np.testing.assert_array_equal(afg.harm["pakistan"], [9.0] * 2)
+    # Toward an opponent the scenario says nothing about: zero.
+    for state, other in ((pak, "iran"), (afg, "iran"), (iran, "pakistan"), (iran, "afghanistan")):
+        assert state.grievance[other].tolist() == [0.0, 0.0]
+        assert state.provocation[other].tolist() == [0, 0]
+        assert state.harm[other].tolist() == [0.0, 0.0]
+        assert state.provocation_age[other].tolist() == [0, 0]
+        assert state.highest[other].tolist() == [0, 0]
+    assert model.mediators["qatar"].mid == "qatar" and model.militants["ttp"].gid == "ttp"
+
+
+def test_the_agents_arrays_have_their_documented_types(seed_scenario):
+    # Rungs in one byte, counts in 64 bits, levels in floats: the memory a replication takes,
+    # and the types of the outcome table's columns (docs/outcomes.md).
+    model = EscalationModel(seed_scenario, replications=2)
+    pak = model.states["pakistan"]
+    assert pak.provocation["afghanistan"].dtype == np.int8
+    assert pak.highest["afghanistan"].dtype == np.int8
+    assert pak.action["afghanistan"].dtype == np.int8
+    assert pak.provocation_age["afghanistan"].dtype == np.int32
+    assert pak.military_deaths.dtype == pak.civilian_deaths.dtype == np.int64
+    assert pak.strikes.dtype == np.int64 and pak.harm["afghanistan"].dtype == np.float64
+    assert model.pair_ceasefires_made.dtype == model.ceasefire_age.dtype == np.int64
+    assert model.in_ceasefire.dtype == bool
+    model.run(20)
+    out = model.outcomes()
+    for column in out.columns:
+        if column.startswith(("day_", "war")):
+            continue
+        assert out[column].dtype in (np.int64, np.int8), column

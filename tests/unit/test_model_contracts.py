@@ -223,3 +223,11 @@ def test_the_rung_decays_below_the_decay_chance_exactly_and_from_rung_one(seed_s
     ]
     model.step()
     np.testing.assert_array_equal(model.rung, [[1, 0, 1, 0]])
+
+
+def test_the_model_says_what_it_records(seed_scenario):
+    # The run plots read these to refuse a model that kept no timeline.
+    events = EscalationModel(seed_scenario, replications=1, record_events=True)
+    both = EscalationModel(seed_scenario, 1, record_events=True, record_trajectory=True)
+    assert (events.record_events, events.record_trajectory) == (True, False)
+    assert (both.record_events, both.record_trajectory) == (True, True)
