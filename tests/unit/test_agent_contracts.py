@@ -396,6 +396,11 @@ def test_the_agents_arrays_have_their_documented_types(seed_scenario):
     assert pak.strikes.dtype == np.int64 and pak.harm["afghanistan"].dtype == np.float64
     assert model.pair_ceasefires_made.dtype == model.ceasefire_age.dtype == np.int64
     assert model.in_ceasefire.dtype == bool
+    assert model.mediators["qatar"].attempts.dtype == np.int64
+    # Each actor's block of uniforms has its shape before the first day too.
+    assert pak.draws.shape == (STATE_DRAWS, 2)
+    assert model.militants["iskp"].draws.shape == (8, 2)
+    assert model.mediators["qatar"].draws.shape == (MEDIATOR_DRAWS, 2)
     model.run(20)
     out = model.outcomes()
     for column in out.columns:
