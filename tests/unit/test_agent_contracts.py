@@ -397,6 +397,7 @@ def test_the_agents_arrays_have_their_documented_types(seed_scenario):
     assert model.pair_ceasefires_made.dtype == model.ceasefire_age.dtype == np.int64
     assert model.in_ceasefire.dtype == bool
     assert model.mediators["qatar"].attempts.dtype == np.int64
+    assert model.recorder.violations.dtype == np.int64
     # Each actor's block of uniforms has its shape before the first day too.
     assert pak.draws.shape == (STATE_DRAWS, 2)
     assert model.militants["iskp"].draws.shape == (8, 2)
