@@ -229,7 +229,9 @@ class CompiledDay:
     """Runs a model's days with the compiled kernel, reading and writing the model's arrays.
 
     The agents' per-opponent arrays are stacked on entry and written back on exit of
-    :meth:`run`; the model's own stacked arrays (rungs, ceasefires, outcomes) are used in place.
+    :meth:`run`; the kernel takes them, and the model's own arrays (rungs, ceasefires,
+    outcomes), replication-major, copied back after it (the counters with one number per
+    replication are used in place).
     """
 
     def __init__(self, model: Any) -> None:  # an EscalationModel (it imports this module)
@@ -391,6 +393,15 @@ class CompiledDay:
         # the generators where drawing those days day by day would leave them.
         streams = [stream for stream, _ in self.draws]
         counts = np.array([count for _, count in self.draws], np.int64)
+        # The kernel takes the replications' state replication-major (its axis first), so that a
+        # replication's state is a contiguous row of each array; copied back after the calls.
+        moved: list[tuple[np.ndarray, np.ndarray]] = []
+
+        def by_replication(whole: np.ndarray) -> np.ndarray:
+            rows = np.ascontiguousarray(np.moveaxis(whole, -1, 0))
+            moved.append((whole, rows))
+            return rows
+
         args = (
             self.opponents,
             self.pair_index,
@@ -399,46 +410,46 @@ class CompiledDay:
             self.inflict,
             self.rule_code,
             self.rule_par,
-            per_state["pressure"],
-            per_state["weariness"],
-            stacked["grievance"],
-            stacked["provocation"],
-            stacked["provocation_age"],
-            stacked["harm"],
-            stacked["action"],
-            stacked["highest"],
-            per_state["military_deaths"],
-            per_state["civilian_deaths"],
-            per_state["strikes"],
+            by_replication(per_state["pressure"]),
+            by_replication(per_state["weariness"]),
+            by_replication(stacked["grievance"]),
+            by_replication(stacked["provocation"]),
+            by_replication(stacked["provocation_age"]),
+            by_replication(stacked["harm"]),
+            by_replication(stacked["action"]),
+            by_replication(stacked["highest"]),
+            by_replication(per_state["military_deaths"]),
+            by_replication(per_state["civilian_deaths"]),
+            by_replication(per_state["strikes"]),
             self.mi,
             self.mf,
             self.targets,
             self.rates,
             self.targets_state,
-            per_group["strength"],
-            per_group["attacks"],
-            per_group["fighters_killed"],
+            by_replication(per_group["strength"]),
+            by_replication(per_group["attacks"]),
+            by_replication(per_group["fighters_killed"]),
             self.med_i,
             self.med_f,
-            attempts,
-            engaged,
+            by_replication(attempts),
+            by_replication(engaged),
             self.cf_code,
             self.cf_par,
             self.scen_i,
             self.scen_f,
-            model.rung,
-            model.in_ceasefire,
-            model.ceasefire_age,
-            model.violation_history,
+            by_replication(model.rung),
+            by_replication(model.in_ceasefire),
+            by_replication(model.ceasefire_age),
+            by_replication(model.violation_history),
             model.max_rung,
-            model.day_rung,
+            by_replication(model.day_rung),
             model.clashes,
             model.battle_deaths,
             model.day_war,
             model.ceasefires_made,
             model.ceasefires_broken,
             model.ceasefire_days,
-            model.pair_ceasefires_made,
+            by_replication(model.pair_ceasefires_made),
         )
         offset = model.first_replication % BLOCK
         for block in range((offset + R - 1) // BLOCK + 1):
@@ -450,6 +461,8 @@ class CompiledDay:
             )
             for stream, words in zip(streams, pcg, strict=True):
                 stream.set_state_words(block, words)
+        for whole, rows in moved:
+            whole[...] = np.moveaxis(rows, 0, -1)
         model.day += days
         for s, st in enumerate(states):
             for name, values in per_state.items():

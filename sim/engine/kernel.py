@@ -218,12 +218,6 @@ def _geometric(u, mean):
     return np.int64(0)
 
 
-@njit(cache=True, inline="always")
-def _own(whole):
-    """An array for one replication's part of `whole` (its last axis numbers replications)."""
-    return np.empty(whole.shape[:-1], whole.dtype)
-
-
 @njit(cache=True)
 def days(
     first_day,
@@ -288,7 +282,9 @@ def days(
     the mediators' and the pairs' ladder streams) holds ``counts[i]`` rows of `BLOCK` numbers a
     day, and replication ``r`` reads column ``col0 + r - r0`` of each row. ``pcg[i]`` is the
     stream's PCG64 state at the first of these days as four words (state and increment, high
-    word first), and is left where drawing all the days' numbers would leave it.
+    word first), and is left where drawing all the days' numbers would leave it. The arrays of
+    the replications' state from `pressure` on are replication-major (replication ``r``'s part
+    of each is row ``r``), except the counters, which hold one number per replication.
 
     Why replication by replication, with its own PCG64. A replication's state (some 60 numbers
     over the arrays below) then stays in the core's first-level cache through all its days,
@@ -299,11 +295,11 @@ def days(
     a jump of ``k * BLOCK`` steps), so it computes only the numbers it reads, in any order, and
     nothing is stored in between.
     """
-    S = pressure.shape[0]
-    G = strength.shape[0]
-    P = rung.shape[0]
-    M = attempts.shape[0]
-    H = violation_history.shape[1]
+    S = pressure.shape[1]
+    G = strength.shape[1]
+    P = rung.shape[1]
+    M = attempts.shape[1]
+    H = violation_history.shape[2]
     n_streams = pcg.shape[0]
     cap, ceasefire_rung, start_rung = scen_i[0], scen_i[1], scen_i[2]
     decay, war_deaths = scen_f[0], scen_f[1]
@@ -330,52 +326,32 @@ def days(
     militant_stream = S
     mediator_stream = S + G
     ladder_stream = S + G + M
-    # Replication r's state, copied out of the block's arrays for its days (`_r`): contiguous
-    # and without the replication index, its arrays take fewer operations to address, and its
-    # counters are local variables.
-    pressure_r = _own(pressure)
-    weariness_r = _own(weariness)
-    grievance_r = _own(grievance)
-    provocation_r = _own(provocation)
-    age_r = _own(age)
-    harm_r = _own(harm)
-    action_r = _own(action)
-    highest_r = _own(highest)
-    mil_deaths_r = _own(mil_deaths)
-    civ_deaths_r = _own(civ_deaths)
-    strikes_r = _own(strikes)
-    strength_r = _own(strength)
-    attacks_r = _own(attacks)
-    fighters_killed_r = _own(fighters_killed)
-    attempts_r = _own(attempts)
-    rung_r = _own(rung)
-    in_ceasefire_r = _own(in_ceasefire)
-    ceasefire_age_r = _own(ceasefire_age)
-    violation_history_r = _own(violation_history)
-    day_rung_r = _own(day_rung)
-    pair_made_r = _own(pair_made)
     for r in range(r0, r1):
-        pressure_r[...] = pressure[..., r]
-        weariness_r[...] = weariness[..., r]
-        grievance_r[...] = grievance[..., r]
-        provocation_r[...] = provocation[..., r]
-        age_r[...] = age[..., r]
-        harm_r[...] = harm[..., r]
-        action_r[...] = action[..., r]
-        highest_r[...] = highest[..., r]
-        mil_deaths_r[...] = mil_deaths[..., r]
-        civ_deaths_r[...] = civ_deaths[..., r]
-        strikes_r[...] = strikes[..., r]
-        strength_r[...] = strength[..., r]
-        attacks_r[...] = attacks[..., r]
-        fighters_killed_r[...] = fighters_killed[..., r]
-        attempts_r[...] = attempts[..., r]
-        rung_r[...] = rung[..., r]
-        in_ceasefire_r[...] = in_ceasefire[..., r]
-        ceasefire_age_r[...] = ceasefire_age[..., r]
-        violation_history_r[...] = violation_history[..., r]
-        day_rung_r[...] = day_rung[..., r]
-        pair_made_r[...] = pair_made[..., r]
+        # Replication r's state (`_r`): its rows of the arrays (contiguous, and without the
+        # replication index they take fewer operations to address) and its counters (local
+        # variables, written back after its days).
+        pressure_r = pressure[r]
+        weariness_r = weariness[r]
+        grievance_r = grievance[r]
+        provocation_r = provocation[r]
+        age_r = age[r]
+        harm_r = harm[r]
+        action_r = action[r]
+        highest_r = highest[r]
+        mil_deaths_r = mil_deaths[r]
+        civ_deaths_r = civ_deaths[r]
+        strikes_r = strikes[r]
+        strength_r = strength[r]
+        attacks_r = attacks[r]
+        fighters_killed_r = fighters_killed[r]
+        attempts_r = attempts[r]
+        engaged_r = engaged[r]
+        rung_r = rung[r]
+        in_ceasefire_r = in_ceasefire[r]
+        ceasefire_age_r = ceasefire_age[r]
+        violation_history_r = violation_history[r]
+        day_rung_r = day_rung[r]
+        pair_made_r = pair_made[r]
         max_rung_r = max_rung[r]
         clashes_r = clashes[r]
         battle_deaths_r = battle_deaths[r]
@@ -574,7 +550,7 @@ def days(
                 i = mediator_stream + m
                 if (
                     free[p]
-                    and engaged[m, r]
+                    and engaged_r[m]
                     and escalated[p] >= med_i[m, 1]
                     and _draw(anchor, jumps, i, 0) < med_f[m, 0]
                 ):
@@ -629,27 +605,6 @@ def days(
                 k = counts[i]
                 high, low = _mul128(anchor[i, 0], anchor[i, 1], jumps[i, k, 0], jumps[i, k, 1])
                 anchor[i, 0], anchor[i, 1] = _add128(high, low, jumps[i, k, 2], jumps[i, k, 3])
-        pressure[..., r] = pressure_r
-        weariness[..., r] = weariness_r
-        grievance[..., r] = grievance_r
-        provocation[..., r] = provocation_r
-        age[..., r] = age_r
-        harm[..., r] = harm_r
-        action[..., r] = action_r
-        highest[..., r] = highest_r
-        mil_deaths[..., r] = mil_deaths_r
-        civ_deaths[..., r] = civ_deaths_r
-        strikes[..., r] = strikes_r
-        strength[..., r] = strength_r
-        attacks[..., r] = attacks_r
-        fighters_killed[..., r] = fighters_killed_r
-        attempts[..., r] = attempts_r
-        rung[..., r] = rung_r
-        in_ceasefire[..., r] = in_ceasefire_r
-        ceasefire_age[..., r] = ceasefire_age_r
-        violation_history[..., r] = violation_history_r
-        day_rung[..., r] = day_rung_r
-        pair_made[..., r] = pair_made_r
         max_rung[r] = max_rung_r
         clashes[r] = clashes_r
         battle_deaths[r] = battle_deaths_r
