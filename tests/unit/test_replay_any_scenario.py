@@ -37,7 +37,7 @@ def test_each_shipped_scenario_names_its_own_timeline():
     assert timeline_path(ind) == SEEDS_DIR / "ind_pak_2019_events.csv"
     assert pak.timeline.aliases == {"jua": "ttp"}
     assert set(timeline_actors(pak)) == {
-        *("pakistan", "afghanistan", "ttp", "iskp", "qatar", "turkiye"),
+        *("pakistan", "afghanistan", "ttp", "iskp", "qatar", "turkiye", "border"),
         *("jua", "usa", "militants"),
     }
     # The module's as-of date of the tables read without a scenario is the scenario's.

@@ -153,7 +153,7 @@ def test_blank_fields_are_missing_values(tmp_path):
 
 
 BAD_EVENTS = [
-    ("actor", {"actor": "taliban"}, "unknown actor 'taliban'; Valid: afghanistan, iskp"),
+    ("actor", {"actor": "taliban"}, "unknown actor 'taliban'; Valid: afghanistan, border, iskp"),
     ("target", {"target": "Pakistan"}, "did you mean 'pakistan'"),
     ("kind", {"kind": "raid"}, "unknown kind 'raid'; Valid: agreement, attack"),
     ("date", {"date": "06/02/2026"}, "'06/02/2026' is not a date in ISO form YYYY-MM-DD"),
