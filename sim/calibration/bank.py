@@ -49,11 +49,11 @@ class _Task:
 
 
 def _run_chunk(task: _Task) -> pd.DataFrame:
-    data, integers, starts, values = task.payload
+    data, integers, starts, values, engine = task.payload
     rows = []
     for k, drawn in enumerate(values):
         scenario = scenario_from_dict(set_values(data, drawn, integers))
-        outcomes = simulate_record(scenario, starts, seed=task.seed + task.first + k)
+        outcomes = simulate_record(scenario, starts, seed=task.seed + task.first + k, engine=engine)
         row = {"draw": task.first + k, **drawn}
         for column in ("rung_7d", "rung_30d", "ceasefire_30d"):
             for j, v in enumerate(outcomes[column].to_numpy()):
@@ -93,6 +93,7 @@ def simulate_bank(
     executor: str = "serial",
     workers: int | None = None,
     progress: bool = False,
+    engine: str = "numpy",
 ) -> Bank:
     """Draw `draws` parameter sets from the priors and simulate one record of each (resumable).
 
@@ -115,6 +116,9 @@ def simulate_bank(
         Where chunks run (``serial`` or ``processes``).
     progress : bool
         A tqdm bar over chunks.
+    engine : {"numpy", "compiled"}
+        The day each record is simulated on (``calibration.engine``); a table is continued only
+        on the day it was drawn on.
 
     Returns
     -------
@@ -141,10 +145,12 @@ def simulate_bank(
         "scenario": hashlib.sha256(
             json.dumps(data, sort_keys=True, default=str).encode()
         ).hexdigest()[:16],
+        "engine": engine,
     }
     stored = folder / "settings.json"
     if stored.exists():
         before = json.loads(stored.read_text(encoding="utf-8"))
+        before.setdefault("engine", "numpy")  # a table drawn before the engine was recorded
         changed = sorted(k for k in identity if before.get(k) != identity[k])
         if changed:
             raise ConfigError(
@@ -161,7 +167,7 @@ def simulate_bank(
         size = min(CHUNK, draws - first)
         rows = values[first : first + size]
         chunk = [dict(zip(parameters, map(float, v), strict=True)) for v in rows]
-        tasks.append(_Task(index, seed, first, size, (data, integers, starts, chunk)))
+        tasks.append(_Task(index, seed, first, size, (data, integers, starts, chunk, engine)))
     bar = tqdm(total=len(tasks), desc="reference table chunks", disable=not progress, leave=False)
     with open_executor(executor, workers) as ex:
         for frame in ex.map_unordered(_run_chunk, tasks):
@@ -251,6 +257,7 @@ def bank_leave_one_out(
     copies: int,
     seed: int = 0,
     resamples: int = 2000,
+    engine: str = "numpy",
 ) -> Any:
     """Leave-one-episode-out with rejection ABC on the table: calibrate without e, forecast e.
 
@@ -273,6 +280,8 @@ def bank_leave_one_out(
         Simulated copies of the left-out episode per kept draw.
     seed, resamples
         Seed of the forecasts' simulations; bootstrap resamples of the skill intervals.
+    engine : {"numpy", "compiled"}
+        The day the forecasts are simulated on.
 
     Returns
     -------
@@ -296,7 +305,14 @@ def bank_leave_one_out(
         posterior["weight"] = 1.0 / len(kept)
         rows = episodes[episodes["episode_id"] == episode_id]
         forecasts += predictive_forecasts(
-            scenario, posterior, rows, events, draws=accept, copies=copies, seed=seed + j
+            scenario,
+            posterior,
+            rows,
+            events,
+            draws=accept,
+            copies=copies,
+            seed=seed + j,
+            engine=engine,
         )
         d = np.sqrt(((stats[kept] - target) ** 2).sum(axis=1))
         folds.append({"episode_id": episode_id, "simulations": len(bank), "accepted": accept,

@@ -49,6 +49,7 @@ def run_check(
         executor="serial" if executor == "dask" else executor,
         workers=workers,
         progress=progress,
+        engine=settings.engine,
     )
     if kind == "sbc":
         return bank_sbc(scenario, bank, record, min(checks.replicates, len(bank)), checks.accept)
@@ -56,5 +57,14 @@ def run_check(
         raise ConfigError("checks.episodes", "takes effect with method: smc only")
     known = library[library["outcome_known"]]
     return bank_leave_one_out(
-        scenario, bank, record, known, events, checks.accept, checks.copies, seed, checks.resamples
+        scenario,
+        bank,
+        record,
+        known,
+        events,
+        checks.accept,
+        checks.copies,
+        seed,
+        checks.resamples,
+        engine=settings.engine,
     )

@@ -117,6 +117,7 @@ def predictive_forecasts(
     draws: int = 100,
     copies: int = 20,
     seed: int = 0,
+    engine: str = "numpy",
 ) -> list[EpisodeForecast]:
     """Posterior-predictive forecasts of episode codings: `draws` parameter sets, pooled.
 
@@ -134,6 +135,8 @@ def predictive_forecasts(
         Parameter sets drawn by weight, and simulated copies of each episode per set.
     seed : int
         Seed of the draws and the simulations.
+    engine : {"numpy", "compiled"}
+        The day the records are simulated on (:func:`~sim.calibration.record.simulate_record`).
 
     Returns
     -------
@@ -151,7 +154,9 @@ def predictive_forecasts(
     made = np.zeros(n)
     for k, values in enumerate(posterior_draws(posterior, draws, seed).to_dict("records")):
         drawn = scenario_from_dict(set_values(base, values, integers))
-        runs = simulate_record(drawn, starts, seed=seed + 104729 * (k + 1), copies=copies)
+        runs = simulate_record(
+            drawn, starts, seed=seed + 104729 * (k + 1), copies=copies, engine=engine
+        )
         for i, mine in runs.groupby("episode"):
             week[i] += np.bincount(mine["rung_7d"], minlength=_CATEGORIES)
             month[i] += np.bincount(mine["rung_30d"], minlength=_CATEGORIES)

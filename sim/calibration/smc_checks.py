@@ -96,7 +96,14 @@ def leave_one_out(
         )
         rows = known[known["episode_id"] == episode_id]
         forecasts += predictive_forecasts(
-            scenario, result.posterior, rows, events, checks.draws, checks.copies, seed
+            scenario,
+            result.posterior,
+            rows,
+            events,
+            checks.draws,
+            checks.copies,
+            seed,
+            engine=settings.engine,
         )
         folds.append(
             {
@@ -163,7 +170,9 @@ def simulation_based_calibration(
             path: float(scenario.priors[path].ppf(rng.random())) for path in settings.parameters
         }
         true_scenario = scenario_from_dict(set_values(base, truth, integers))
-        outcomes = simulate_record(true_scenario, starts, seed=seed + 7 * (i + 1))
+        outcomes = simulate_record(
+            true_scenario, starts, seed=seed + 7 * (i + 1), engine=settings.engine
+        )
         synthetic = record.copy()
         for column in ("rung_7d", "rung_30d"):
             synthetic[column] = outcomes[column].to_numpy()

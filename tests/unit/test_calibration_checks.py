@@ -10,7 +10,7 @@ import pytest
 import sim
 from sim.calibration import EpisodeStarts, library_record, summary_statistics
 from sim.calibration.bank import bank_leave_one_out, bank_sbc, bank_statistics, simulate_bank
-from sim.calibration.checks import CheckSettings
+from sim.calibration.checks import CheckSettings, predictive_forecasts
 from sim.calibration.settings import DEFAULT_PARAMETERS
 from sim.core.errors import ConfigError
 from sim.history.episodes import load_episodes
@@ -62,6 +62,35 @@ def test_the_table_resumes_and_refuses_another_seed(seed_scenario, small_bank):
     np.testing.assert_array_equal(again.rung_7d, bank.rung_7d)
     with pytest.raises(ConfigError, match="reference table with other seed"):
         simulate_bank(seed_scenario, DEFAULT_PARAMETERS, starts, 40, folder, seed=5)
+
+
+def test_the_table_runs_on_the_day_asked_and_is_continued_only_on_it(
+    seed_scenario, small_bank, record, events, tmp_path
+):
+    # calibration.engine reaches the checks: the compiled day's table is the NumPy day's but
+    # where a library function rounds in the last bit differently (docs/calibration.md), and a
+    # table is continued only on the day it was drawn on.
+    bank, folder, starts = small_bank
+    compiled = simulate_bank(
+        seed_scenario, DEFAULT_PARAMETERS, starts, 40, tmp_path, seed=4, engine="compiled"
+    )
+    stored = json.loads((tmp_path / "bank" / "settings.json").read_text())
+    assert stored["engine"] == "compiled"
+    same = (compiled.rung_30d == bank.rung_30d).all(axis=1) & (
+        compiled.ceasefire == bank.ceasefire
+    ).all(axis=1)
+    assert same.mean() >= 0.9
+    with pytest.raises(ConfigError, match="reference table with other engine"):
+        simulate_bank(
+            seed_scenario, DEFAULT_PARAMETERS, starts, 40, folder, seed=4, engine="compiled"
+        )
+    posterior = bank.parameters.iloc[:2].assign(weight=0.5)
+    rows = load_episodes().query("episode_id == 'PK-AF-2022-12-11'")
+    numpy_forecast = predictive_forecasts(seed_scenario, posterior, rows, events, 2, 10, seed=1)
+    compiled_forecast = predictive_forecasts(
+        seed_scenario, posterior, rows, events, 2, 10, seed=1, engine="compiled"
+    )
+    assert numpy_forecast[0].ceasefire_30d == compiled_forecast[0].ceasefire_30d
 
 
 def test_table_statistics_are_the_calibration_statistics(small_bank, record):
