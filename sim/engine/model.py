@@ -115,11 +115,15 @@ class GivenDay:
         ``(state, opponent) -> GivenAction``; a pair absent does nothing that day.
     ceasefires : frozenset of int
         Indices (in ``scenario.pairs``) of the pairs that agreed a ceasefire that day.
+    ceasefire_ends : frozenset of int
+        Indices of the pairs whose ceasefire in force ends that day (a truce whose agreed term
+        runs out); a recorded ceasefire ends only so.
     """
 
     attacks: tuple = ()
     actions: dict = field(default_factory=dict)
     ceasefires: frozenset = frozenset()
+    ceasefire_ends: frozenset = frozenset()
 
 
 class EscalationModel(mesa.Model):
@@ -368,7 +372,7 @@ class EscalationModel(mesa.Model):
             np.maximum(self.states[a].action[b], self.states[b].action[a], out=self._max_action[p])
         escalated = np.maximum(start, self._max_action)
         # 5. Ceasefires end or are made.
-        made = self._mediate(escalated, None if given is None else given.ceasefires)
+        made = self._mediate(escalated, given)
         # 6. Rung update and decay; outcomes.
         self._update_rungs(start, escalated, made)
         for group in self.militants.values():
@@ -403,8 +407,8 @@ class EscalationModel(mesa.Model):
         # Two uniforms per pair per day: decay, and the end of a ceasefire.
         return [rng.random(2) for rng in self.ladder_rng]
 
-    def _mediate(self, escalated: np.ndarray, given: frozenset | None = None) -> np.ndarray:
-        """Ceasefires end (by the rule) or are made (by mediators, or as `given` pair indices)."""
+    def _mediate(self, escalated: np.ndarray, given: GivenDay | None = None) -> np.ndarray:
+        """Ceasefires end (by the rule, or as `given`) or are made (by mediators, or as `given`)."""
         rule = self.spec.ceasefire
         cap = self.spec.ceasefire_cap
         self._ladder_u = self._ladder_draws()
@@ -425,7 +429,8 @@ class EscalationModel(mesa.Model):
                 )
                 ends = in_cf & np.asarray(rule.ends(status, self._ladder_u[p][1]), bool)
             else:
-                ends = np.zeros(self.R, bool)  # a recorded ceasefire ends only when recorded
+                # A recorded ceasefire ends only when recorded (its agreed term runs out).
+                ends = in_cf.copy() if p in given.ceasefire_ends else np.zeros(self.R, bool)
             self.in_ceasefire[p] &= ~ends
             self.recorder.ceasefire_check(
                 self.day, p, ends, violations, escalated[p], self._max_action[p]
@@ -436,7 +441,7 @@ class EscalationModel(mesa.Model):
                 p = mediator.pair
                 made[p] |= mediator.mediate(escalated[p], free[p])
         else:
-            for p in given:
+            for p in given.ceasefires:
                 # A recorded agreement is made even under a ceasefire (it replaces that one, and
                 # its age restarts); mediators only try where there is none.
                 made[p] = True

@@ -42,6 +42,7 @@ class _Effect:
     rung: int = 0
     note: str = ""
     kind: str = ""  # an action's timeline kind (strike, clash, ...): what opens a channel
+    term: int = 0  # a ceasefire's agreed term in days (term_days); 0: no end date
 
 
 def _effect(row: Any, scenario: Scenario) -> _Effect:
@@ -52,7 +53,8 @@ def _effect(row: Any, scenario: Scenario) -> _Effect:
         if kind in ACTION_RUNGS:
             return _Effect("action", actor, target, _action_rung(row), kind=kind)
         if kind in ("ceasefire", "agreement"):
-            return _Effect(kind, actor, target)
+            term = getattr(row, "term_days", None)
+            return _Effect(kind, actor, target, term=0 if pd.isna(term) else int(term))
         return _Effect("none", note=f"{kind}: no counterpart in the model")
     group = _group(actor, target, scenario)
     if group is not None and target in states and kind in ("attack", "clash", "strike"):

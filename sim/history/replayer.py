@@ -271,6 +271,9 @@ class _Walker:
         # Per pair: the timeline kinds of its latest day with armed rows between the two states
         # (or on a group one hosts), which open or close a mediator's channel (`opened_by`).
         self.last_kinds: dict[frozenset, frozenset] = {}
+        # Per pair index: the day its ceasefire in force ends, for a truce agreed for a term.
+        self.expires: dict[int, int] = {}
+        self.today = 0
         self.spread: list[tuple[np.ndarray, np.ndarray]] = []
         self.columns: list[str] = []
 
@@ -280,13 +283,24 @@ class _Walker:
         # Only a ceasefire makes one. An agreement (a crossing reopened after talks, a flag
         # meeting, a recommitment) confirms what is in force and makes nothing: a reopening
         # taken as a ceasefire would stay in force for years (docs/history.md).
-        ceasefires = frozenset(
-            p
+        self.today += 1
+        made = [
+            (p, effect.term)
             for effect, _ in today
             if effect.role == "ceasefire"
             for p, pair in enumerate(pairs)
             if {effect.actor, effect.opponent} == set(pair)
-        )
+        ]
+        ceasefires = frozenset(p for p, _ in made)
+        # A truce agreed for a term ends when the term runs out (term_days: a 48-hour truce
+        # agreed on day d ends on day d + 2), unless a new ceasefire replaces it first.
+        ends = frozenset(p for p, day in self.expires.items() if day == self.today)
+        for p in ends:
+            del self.expires[p]
+        for p, term in made:
+            self.expires.pop(p, None)
+            if term:
+                self.expires[p] = self.today + term
         kinds: dict[frozenset, set[str]] = {}
         for effect, _ in today:
             if effect.role == "action":
@@ -297,6 +311,7 @@ class _Walker:
                 attacks=self._attacks([(e, d) for e, d in today if e.role == "attack"]),
                 actions=self._actions([(e, d) for e, d in today if e.role == "action"]),
                 ceasefires=ceasefires,
+                ceasefire_ends=ends - ceasefires,
             )
         )
 

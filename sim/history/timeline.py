@@ -28,6 +28,7 @@ __all__ = [
     "AS_OF",
     "DEFAULT_SCENARIO",
     "EVENT_COLUMNS",
+    "OPTIONAL_EVENT_COLUMNS",
     "KILLED_GROUPS",
     "KINDS",
     "TEMPO_COLUMNS",
@@ -78,6 +79,8 @@ EVENT_COLUMNS = (
     "source",
     "note",
 )
+OPTIONAL_EVENT_COLUMNS = ("term_days",)
+"""Columns a timeline may have (blank when absent): `term_days`, a ceasefire's agreed term."""
 TEMPO_COLUMNS = (
     "source",
     "year",
@@ -268,11 +271,18 @@ def load_events(path: str | Path | None = None, scenario: Scenario | None = None
         _ordered(killed)
         _choice(row, "killed_group", KILLED_GROUPS, required=False)
         _required(row, "source")
+        term = _count({"term_days": row.get("term_days", "")}, "term_days")
+        if term is not None and (row["kind"] != "ceasefire" or term < 1):
+            raise _RowError(
+                "term_days",
+                f"{term} given on a {row['kind']} row; only a ceasefire agreed for a fixed "
+                "term has one (whole days >= 1; blank: no end date)",
+            )
 
-    frame = _read(path, EVENT_COLUMNS, check)
+    frame = _read(path, EVENT_COLUMNS, check, optional=OPTIONAL_EVENT_COLUMNS)
     for field in ("date", "end_date"):
         frame[field] = pd.to_datetime(frame[field].replace("", None), format="%Y-%m-%d")
-    for field in (*_KILLED, "injured"):
+    for field in (*_KILLED, "injured", "term_days"):
         frame[field] = _integers(frame[field])
     frame["killed_group"] = frame["killed_group"].where(frame["killed_group"] != "")
     frame.attrs["path"] = str(path)
@@ -344,9 +354,15 @@ def load_tempo(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def _read(
-    path: Path, columns: Sequence[str], check: Callable[[dict[str, str]], None]
+    path: Path,
+    columns: Sequence[str],
+    check: Callable[[dict[str, str]], None],
+    optional: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """All rows of `path` as strings, after `check` has seen each one; raises one TimelineError."""
+    """All rows of `path` as strings, after `check` has seen each one; raises one TimelineError.
+
+    `optional` columns may be missing from the file: they are then blank in every row.
+    """
     problems: list[str] = []
     records: list[dict[str, str]] = []
     try:
@@ -386,10 +402,10 @@ def _read(
                 check(row)
             except _RowError as error:
                 problems.append(f"{where}, field '{error.field}': {error.message}")
-            records.append({name: row[name].strip() for name in columns})
+            records.append({name: row.get(name, "").strip() for name in (*columns, *optional)})
     if problems:
         raise TimelineError(problems)
-    return pd.DataFrame.from_records(records, columns=list(columns))
+    return pd.DataFrame.from_records(records, columns=[*columns, *optional])
 
 
 def _required(row: dict[str, str], field: str) -> str:

@@ -12,6 +12,7 @@ from sim.history.timeline import (
     EVENT_COLUMNS,
     KILLED_GROUPS,
     KINDS,
+    OPTIONAL_EVENT_COLUMNS,
     TEMPO_COLUMNS,
     TimelineError,
     load_events,
@@ -72,7 +73,7 @@ def event(events: pd.DataFrame, date: str, actor: str) -> pd.Series:
 
 
 def test_shipped_events_load_cleanly(events):
-    assert list(events.columns) == list(EVENT_COLUMNS)
+    assert list(events.columns) == [*EVENT_COLUMNS, *OPTIONAL_EVENT_COLUMNS]
     assert events["date"].is_monotonic_increasing
     assert events["date"].min().date() == datetime.date(2020, 2, 29)
     assert events["date"].max().date() <= AS_OF
