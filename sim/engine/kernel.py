@@ -175,24 +175,25 @@ def _decide(
 
 
 @njit(cache=True, inline="always")
-def _ends(code, par, days_in, violations, window_total, u):
+def _ends(code, par, days_in, violations, window_total, a, j, i, k):
     """Whether a ceasefire in force ends today; mirrors `sim.rules.ceasefire`.
 
     `par` is the rule's parameters as a tuple; `window_total` the violations of the last
-    ``window`` days (the forgiving rule's, computed by the caller).
+    ``window`` days (the forgiving rule's, computed by the caller). The uniform is
+    ``_draw(a, j, i, k)``, computed only when the rule reads it (most days nobody violated).
     """
     if code == 0:
         return True
     if code == 1:
-        return violations > 0 and u >= (1.0 - par[4]) ** float(violations)
+        return violations > 0 and _draw(a, j, i, k) >= (1.0 - par[4]) ** float(violations)
     if code == 2:
         return violations > 0
     if code == 3:
         return window_total > par[1]
     if code == 4:
         duration = int(par[1])
-        return days_in > 0 and days_in % duration == 0 and u >= par[2]
-    return u < par[1]
+        return days_in > 0 and days_in % duration == 0 and _draw(a, j, i, k) >= par[2]
+    return _draw(a, j, i, k) < par[1]
 
 
 @njit(cache=True, inline="always")
@@ -468,8 +469,13 @@ def days(
                         row,
                     )
                     wanted = min(max(wanted, 0), MAX_RUNG)
-                    if in_ceasefire_r[p] and _draw(anchor, jumps, s, row + 1) < sf[s, 7]:
-                        wanted = min(wanted, cap)
+                    # Complying caps the action: a draw only when there is something to cap.
+                    if (
+                        wanted > cap
+                        and in_ceasefire_r[p]
+                        and _draw(anchor, jumps, s, row + 1) < sf[s, 7]
+                    ):
+                        wanted = cap
                     action_r[s, o] = wanted
             for s in range(S):
                 for j in range(S - 1):
@@ -539,7 +545,10 @@ def days(
                     ceasefire_age_r[p],
                     violations,
                     total,
-                    _draw(anchor, jumps, ladder_stream + p, 1),
+                    anchor,
+                    jumps,
+                    ladder_stream + p,
+                    1,
                 ):
                     in_ceasefire_r[p] = False
                     ceasefires_broken_r += 1
