@@ -600,8 +600,8 @@ def days(
                 else:
                     rung_r[p] = escalated[p] - decays
                 top = max(top, escalated[p])
-            for k in range(start_rung + 1, MAX_RUNG + 1):
-                if top >= k and np.isnan(day_rung_r[k]):
+            for k in range(start_rung + 1, top + 1):
+                if np.isnan(day_rung_r[k]):
                     day_rung_r[k] = day
             max_rung_r = max(max_rung_r, top)
             if battle_deaths_r >= war_deaths and np.isnan(day_war_r):
