@@ -26,19 +26,21 @@ DEFAULT_PARAMETERS = (
         f"ceasefire.{name}"
         for name in ("intercept", "leverage_weight", "trust_weight", "cost_weight", "rung_weight")
     ),
+    "mediators.border.attempt_rate",
 )
 """The numbers the seed scenario's calibrated bases name (each state's chance of acting and its
-ordered-logit intercept and scale) and the ceasefire rule's weights (intercept, leverage, trust,
-cost and rung: the odds that a mediator's attempt succeeds): the parameters the record's statistics
-speak to most directly. None of them is read by the episodes' replays, so a particle costs one
-record's simulation."""
+ordered-logit intercept and scale), the ceasefire rule's weights (intercept, leverage, trust,
+cost and rung: the odds that a mediator's attempt succeeds) and how often the local border
+channel meets while open: the parameters the record's statistics speak to most directly. None
+of them is read by the episodes' replays, so a particle costs one record's simulation."""
 
 
 def default_parameters(scenario: Scenario) -> tuple[str, ...]:
     """:data:`DEFAULT_PARAMETERS` for `scenario`: the same numbers of its own states, in order.
 
     Each state's ``p_act``, ``intercept`` and ``scale`` (in the scenario's order of states) and
-    the ceasefire rule's weights, keeping those the scenario gives a prior: a rule without an
+    the ceasefire rule's weights, then the attempt rate of each mediator with ``opened_by`` (a
+    channel the replay opens), keeping those the scenario gives a prior: a rule without an
     ordered logit (``ind_pak_2019``) calibrates its chance of acting and the ceasefire's weights.
     For the seed scenario this is :data:`DEFAULT_PARAMETERS`, in its order.
     """
@@ -49,6 +51,11 @@ def default_parameters(scenario: Scenario) -> tuple[str, ...]:
             for name in ("p_act", "intercept", "scale")
         ),
         *(p for p in DEFAULT_PARAMETERS if p.startswith("ceasefire.")),
+        *(
+            f"mediators.{mid}.attempt_rate"
+            for mid, spec in scenario.mediators.items()
+            if spec.opened_by  # a channel the replay opens: its meetings are what the record shows
+        ),
     )
     return tuple(p for p in candidates if p in scenario.priors)
 
