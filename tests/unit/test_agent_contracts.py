@@ -303,14 +303,21 @@ def test_with_two_opponents_each_one_has_its_own_block_of_uniforms(seed_scenario
     assert pak.opponents == ["afghanistan", "iran"]
     u = np.random.default_rng(6).random((2 * STATE_DRAWS, 3))
     pak.draws = u
-    pak.action["afghanistan"][:] = 0  # the first opponent: no action
     pak.action["iran"][:] = [3, 0, 4]
-    ((o, where, rung, *deaths),) = pak.inflict()
-    assert o == "iran"
-    np.testing.assert_array_equal(where, [0, 2])
-    for k, got in enumerate(deaths):
-        means = pak._inflict[k, [3, 4]]
-        np.testing.assert_array_equal(got, geometric(u[STATE_DRAWS + 2 + k, [0, 2]], means))
+    for toward_afghanistan in ([0, 0, 0], [0, 2, 5]):  # the first opponent idle, then not
+        pak.action["afghanistan"][:] = toward_afghanistan
+        out = {o: rest for o, *rest in pak.inflict()}
+        assert list(out) == (["iran"] if not any(toward_afghanistan) else ["afghanistan", "iran"])
+        for j, o in enumerate(pak.opponents):
+            if o not in out:
+                continue
+            where, rung, *deaths = out[o]
+            np.testing.assert_array_equal(where, np.flatnonzero(pak.action[o]))
+            np.testing.assert_array_equal(rung, pak.action[o][where])
+            for k, got in enumerate(deaths):
+                means = pak._inflict[k, rung]
+                expected = geometric(u[STATE_DRAWS * j + 2 + k, where], means)
+                np.testing.assert_array_equal(got, expected)
 
 
 def test_mediation_attempts_add_up_over_days(scenario):
