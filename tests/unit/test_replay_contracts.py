@@ -502,3 +502,29 @@ def test_deaths_are_whole_numbers_per_draw(crisis):
         for uncertainty in (False, True):
             got = _deaths(row, 3, rng, uncertainty)
             assert got.dtype == np.int64 and got.tolist() == [value] * 3
+
+
+def test_a_channel_opened_by_clashes_is_open_after_a_clash_day(crisis):
+    data = crisis.to_dict()
+    data["mediators"] = {
+        "border": {
+            "name": "Border",
+            "parties": ["pakistan", "afghanistan"],
+            "trust": {"pakistan": 0.5, "afghanistan": 0.5},
+            "opened_by": "clash",
+        }
+    }
+    border = sim.scenario_from_dict(data)
+    rows = [
+        _row("2026-01-01", "pakistan", "ttp", "strike", 1, "militant"),
+        _row("2026-01-03", "afghanistan", "pakistan", "clash", 2, "military"),
+    ]
+    clash = replay(_events(rows), border, as_of=datetime.date(2026, 1, 4), draws=3)
+    engaged = clash.start["engaged.border"]
+    assert engaged.dtype == np.float64 and engaged.tolist() == [1.0, 1.0, 1.0]
+    assert clash.to_scenario_values()["mediators"] == {"border": {"engaged": True}}
+    strike = replay(_events(rows[:1]), border, as_of=datetime.date(2026, 1, 4), draws=3)
+    assert strike.start["engaged.border"].tolist() == [0.0, 0.0, 0.0]
+    # A channel open in half the draws is, as a scenario's one value, closed (median 0.5).
+    half = dataclasses.replace(clash, start={"engaged.border": np.array([0.0, 1.0])})
+    assert half.to_scenario_values()["mediators"] == {"border": {"engaged": False}}
