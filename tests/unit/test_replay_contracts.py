@@ -528,3 +528,19 @@ def test_a_channel_opened_by_clashes_is_open_after_a_clash_day(crisis):
     # A channel open in half the draws is, as a scenario's one value, closed (median 0.5).
     half = dataclasses.replace(clash, start={"engaged.border": np.array([0.0, 1.0])})
     assert half.to_scenario_values()["mediators"] == {"border": {"engaged": False}}
+
+
+def test_a_strike_on_a_group_in_its_host_counts_as_a_strike_for_the_channel(crisis):
+    data = crisis.to_dict()
+    data["mediators"] = {
+        "talks": {
+            "name": "Talks",
+            "parties": ["pakistan", "afghanistan"],
+            "trust": {"pakistan": 0.5, "afghanistan": 0.5},
+            "opened_by": "strike",
+        }
+    }
+    talks = sim.scenario_from_dict(data)
+    rows = [_row("2026-01-01", "pakistan", "ttp", "strike", 1, "militant")]
+    result = replay(_events(rows), talks, as_of=datetime.date(2026, 1, 2))
+    assert result.start["engaged.talks"].tolist() == [1.0]
