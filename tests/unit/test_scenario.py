@@ -18,7 +18,7 @@ def base(seed_scenario):
 def test_seed_scenario_loads_with_its_actors(seed_scenario):
     assert list(seed_scenario.states) == ["pakistan", "afghanistan"]
     assert set(seed_scenario.militants) == {"ttp", "iskp"}
-    assert set(seed_scenario.mediators) == {"qatar", "turkiye"}
+    assert set(seed_scenario.mediators) == {"qatar", "turkiye", "border"}
     assert seed_scenario.start_rung == 3 and seed_scenario.as_of == "2026-02-22"
     assert seed_scenario.pairs == [("pakistan", "afghanistan")]
 
