@@ -544,3 +544,18 @@ def test_a_strike_on_a_group_in_its_host_counts_as_a_strike_for_the_channel(cris
     rows = [_row("2026-01-01", "pakistan", "ttp", "strike", 1, "militant")]
     result = replay(_events(rows), talks, as_of=datetime.date(2026, 1, 2))
     assert result.start["engaged.talks"].tolist() == [1.0]
+
+
+def test_a_ceasefire_that_replaces_a_truce_does_not_end_with_its_term(crisis):
+    truce = _row("2026-01-02", "pakistan", "afghanistan", "ceasefire") | {"term_days": 3}
+    rows = [
+        _row("2026-01-01", "pakistan", "afghanistan", "strike", 1, "military"),
+        truce,  # would end on 5 January
+        _row("2026-01-03", "pakistan", "afghanistan", "ceasefire"),  # open-ended, replaces it
+    ]
+    result = replay(_events(rows), crisis, as_of=datetime.date(2026, 1, 8))
+    assert result.paths["ceasefire_pakistan_afghanistan"].tolist() == [False] + [True] * 7
+    alone = replay(_events(rows[:2]), crisis, as_of=datetime.date(2026, 1, 8))
+    assert (
+        alone.paths["ceasefire_pakistan_afghanistan"].tolist() == [False] + [True] * 3 + [False] * 4
+    )
