@@ -21,7 +21,21 @@ def test_single_run_has_events_and_a_trajectory(seed_scenario):
     assert len(one.outcomes) == 1
     traj = one.trajectory
     assert list(traj["day"]) == list(range(61)) and traj["rung"].iloc[0] == 3
-    assert traj["rung"].between(0, 5).all()
+    # The ladder moves as the model says: up to the day's highest action, down by one (decay), or
+    # down to the ceasefire rung on a day a ceasefire is made; never below 0.
+    rung = traj["rung"].to_numpy()
+    acted = one.events[
+        one.events["kind"].isin(["protest", "show_of_force", "strike", "clash", "war"])
+    ]
+    top = acted.groupby("day")["rung"].max().reindex(range(61), fill_value=0).to_numpy()
+    made = set(one.events.loc[one.events["kind"] == "ceasefire_made", "day"])
+    for day in range(1, 61):
+        before, after = rung[day - 1], rung[day]
+        if day in made:
+            assert after == min(max(before, top[day]), seed_scenario.ceasefire_rung), day
+        else:
+            assert after in (max(before, top[day]), max(before, top[day]) - 1), day
+        assert after >= 0
     # The outcome's max rung is the highest rung the trajectory shows or passed through.
     assert one.outcomes["max_rung"].iloc[0] >= traj["rung"].max()
     events = one.events
