@@ -141,3 +141,12 @@ def test_without_a_path_a_top_level_key_is_named_alone(data, change, message):
     with pytest.raises(ConfigError) as info:
         scenario_from_dict(data, path="")
     assert str(info.value) == message
+
+
+def test_a_scenario_inside_a_larger_config_names_its_priors_by_its_own_path(data):
+    data["priors"]["decay"] = {"dist": "uniform", "low": 0.5, "high": 0.1}
+    with pytest.raises(ConfigError) as info:
+        scenario_from_dict(data, path="compare.scenario")
+    assert str(info.value) == (
+        "compare.scenario.priors.decay.low: low must be < high (both finite), got [0.5, 0.1]"
+    )
