@@ -57,7 +57,7 @@ def monte_carlo(scenario: sim.Scenario, replications: int) -> None:
     )
     save(plots.survival_curves(mc), "survival")
     save(plots.fan_chart(mc), "fan_chart")
-    save(plots.casualty_distribution(mc), "casualties")
+    save(plots.casualty_figure(mc), "casualties")
 
 
 def sweeps(scenario: sim.Scenario, replications: int, samples: int, folder: Path) -> None:

@@ -14,7 +14,7 @@ import sim
 from sim.core.ladder import MAX_RUNG
 from sim.core.paths import CONFIG_DIR, REPO_ROOT, SEEDS_DIR
 from sim.history.episodes import load_episodes
-from sim.history.timeline import EVENT_COLUMNS, KILLED_GROUPS, KINDS
+from sim.history.timeline import EVENT_COLUMNS, KILLED_GROUPS, KINDS, OPTIONAL_EVENT_COLUMNS
 from sim.scenario.loading import scenario_from_dict
 
 EVENTS = SEEDS_DIR / "ind_pak_2019_events.csv"
@@ -86,7 +86,7 @@ def test_the_command_line_runs_it(tmp_path):
 
 def test_the_timeline_has_the_event_columns_and_nothing_after_the_as_of_date(scenario):
     columns, events = rows(EVENTS)
-    assert tuple(columns) == EVENT_COLUMNS
+    assert tuple(columns) == (*EVENT_COLUMNS, *OPTIONAL_EVENT_COLUMNS)  # term_days is blank here
     assert events
     ids = {*scenario.states, *scenario.militants, *scenario.mediators, "militants"}
     last = None
