@@ -10,7 +10,8 @@ percent.
   the deaths in militant attacks.
 - :func:`fan_chart`: the share of replications at each rung, day by day.
 - :func:`survival_curves`: chance of having reached each rung by day t, with 95 % bands.
-- :func:`casualty_distribution`: chance that deaths exceed x, per outcome column.
+- :func:`casualty_distribution`: chance that deaths exceed x, per outcome column;
+  :func:`casualty_figure` draws it on the axes every run of the scenario shares.
 - :func:`sweep_response`, :func:`heatmap`, :func:`sensitivity_bars`: results of a sweep, given as
   plain tables with the column names as arguments.
 - :func:`policy_comparison`: paired differences between policies run on the same random numbers.
@@ -27,6 +28,7 @@ name is re-exported here and from :mod:`sim.plots`.
 
 from sim.plots.runs import (
     casualty_distribution,
+    casualty_figure,
     describe_events,
     exceedance,
     fan_chart,
@@ -49,6 +51,7 @@ __all__ = [
     "KIND_WORDS",
     "RUNG_COLOURS",
     "casualty_distribution",
+    "casualty_figure",
     "column_words",
     "comparison_table",
     "describe_events",
