@@ -504,17 +504,22 @@ def test_deaths_are_whole_numbers_per_draw(crisis):
             assert got.dtype == np.int64 and got.tolist() == [value] * 3
 
 
-def test_a_channel_opened_by_clashes_is_open_after_a_clash_day(crisis):
+def _with_channel(crisis, mediator: str, kind: str):
+    """The crisis with one mediator between the two states, its channel opened by `kind`."""
     data = crisis.to_dict()
     data["mediators"] = {
-        "border": {
-            "name": "Border",
+        mediator: {
+            "name": mediator.title(),
             "parties": ["pakistan", "afghanistan"],
             "trust": {"pakistan": 0.5, "afghanistan": 0.5},
-            "opened_by": "clash",
+            "opened_by": kind,
         }
     }
-    border = sim.scenario_from_dict(data)
+    return sim.scenario_from_dict(data)
+
+
+def test_a_channel_opened_by_clashes_is_open_after_a_clash_day(crisis):
+    border = _with_channel(crisis, "border", "clash")
     rows = [
         _row("2026-01-01", "pakistan", "ttp", "strike", 1, "militant"),
         _row("2026-01-03", "afghanistan", "pakistan", "clash", 2, "military"),
@@ -531,16 +536,7 @@ def test_a_channel_opened_by_clashes_is_open_after_a_clash_day(crisis):
 
 
 def test_a_strike_on_a_group_in_its_host_counts_as_a_strike_for_the_channel(crisis):
-    data = crisis.to_dict()
-    data["mediators"] = {
-        "talks": {
-            "name": "Talks",
-            "parties": ["pakistan", "afghanistan"],
-            "trust": {"pakistan": 0.5, "afghanistan": 0.5},
-            "opened_by": "strike",
-        }
-    }
-    talks = sim.scenario_from_dict(data)
+    talks = _with_channel(crisis, "talks", "strike")
     rows = [_row("2026-01-01", "pakistan", "ttp", "strike", 1, "militant")]
     result = replay(_events(rows), talks, as_of=datetime.date(2026, 1, 2))
     assert result.start["engaged.talks"].tolist() == [1.0]
